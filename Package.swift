@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "KMPS",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "SeededRandom", targets: ["SeededRandom"]),
+    .library(name: "TensorModule", targets: ["TensorModule"]),
+    .library(name: "Envs", targets: ["Envs"]),
+    .library(name: "RL", targets: ["RL"]),
+    .executable(name: "experiment", targets: ["Experiments"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+  ],
+  targets: [
+    // OpenBLAS (CBLAS) + LAPACKE, found through pkg-config; Debian packages as hints.
+    .systemLibrary(
+      name: "CBLAS",
+      path: "Sources/Tensor/CBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+    ),
+    // Seeded, splittable RNG (SplitMix64 -> xoshiro256**) shared by Tensor, Envs and RL.
+    .target(name: "SeededRandom"),
+    .target(
+      name: "TensorModule",
+      dependencies: ["CBLAS", "SeededRandom"],
+      path: "Sources/Tensor",
+      exclude: ["CBLAS"]
+    ),
+    .target(
+      name: "Envs",
+      dependencies: [
+        "SeededRandom",
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "HeapModule", package: "swift-collections"),
+      ]
+    ),
+    .target(name: "RL", dependencies: ["TensorModule", "Envs", "SeededRandom"]),
+    .executableTarget(
+      name: "Experiments",
+      dependencies: [
+        "TensorModule", "Envs", "RL", "SeededRandom",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "TensorTests", dependencies: ["TensorModule", "TestSupport"]),
+    .testTarget(name: "EnvsTests", dependencies: ["Envs", "TestSupport"]),
+    .testTarget(name: "RLTests", dependencies: ["RL", "Envs", "TensorModule", "TestSupport"]),
+    .testTarget(
+      name: "ExperimentsTests", dependencies: ["Experiments", "RL", "Envs", "TestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+@main
+struct Main {
+  static func main() { print("experiment: not yet implemented") }
+}

@@ -1,0 +1,2 @@
+import Envs
+import TensorModule

@@ -1,0 +1,3 @@
+// OpenBLAS's CBLAS interface plus LAPACKE (QR for orthogonal initialization).
+#include <cblas.h>
+#include <lapacke.h>
