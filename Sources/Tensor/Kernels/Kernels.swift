@@ -54,8 +54,8 @@ enum Kernels {
     _ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], outShape: [Int],
     _ f: (Float, Float) -> Float
   ) -> [Float] {
-    if aShape == bShape { return zip(a, b, f) }
     let count = elementCount(outShape)
+    if aShape == bShape && a.count == count { return zip(a, b, f) }
     if b.count == 1 && a.count == count {
       let bv = b[0]
       return map(a) { f($0, bv) }
