@@ -159,11 +159,10 @@ public final class DualBufferLearner<Batch: Sendable, Weights: Sendable>: Sendab
 
   private func submitAsynchronously(_ batch: Batch) throws -> Batch? {
     let start = ContinuousClock.now
-    return try shared.withLock(
-      waitingUntil: { s in
-        s.shuttingDown || s.failure != nil || (s.pending == nil && !s.training)
-      }
-    ) { s in
+    let bufferFreeOrStopped: (State) -> Bool = { s in
+      s.shuttingDown || s.failure != nil || (s.pending == nil && !s.training)
+    }
+    return try shared.withLock(waitingUntil: bufferFreeOrStopped) { s in
       if let failure = s.failure { throw LearnerError.trainingFailed(failure) }
       if s.shuttingDown { throw LearnerError.shutDown }
       s.pending = batch
@@ -198,9 +197,7 @@ public final class DualBufferLearner<Batch: Sendable, Weights: Sendable>: Sendab
 
   /// Blocks until no buffer is pending or in training (or the learner stopped).
   public func waitUntilIdle() {
-    shared.withLock(
-      waitingUntil: { s in s.learnerExited || s.failure != nil || (s.pending == nil && !s.training) }
-    ) { _ in }
+    shared.wait { s in s.learnerExited || s.failure != nil || (s.pending == nil && !s.training) }
   }
 
   /// Stops the learner and joins its thread; idempotent.
@@ -213,7 +210,7 @@ public final class DualBufferLearner<Batch: Sendable, Weights: Sendable>: Sendab
       if !s.shuttingDown { s.drainOnShutdown = drain }
       s.shuttingDown = true
     }
-    shared.withLock(waitingUntil: { $0.learnerExited }) { _ in }
+    shared.wait { $0.learnerExited }
   }
 
   /// Whether `shutdown` was called.
@@ -227,8 +224,8 @@ public final class DualBufferLearner<Batch: Sendable, Weights: Sendable>: Sendab
     train: @Sendable (Batch) throws -> Weights
   ) {
     while true {
-      let next: Batch? = shared.withLock(waitingUntil: { $0.pending != nil || $0.shuttingDown }) {
-        s in
+      let workOrStop: (State) -> Bool = { $0.pending != nil || $0.shuttingDown }
+      let next: Batch? = shared.withLock(waitingUntil: workOrStop) { s in
         guard let batch = s.pending else { return nil }
         s.pending = nil
         if s.shuttingDown && !s.drainOnShutdown {
@@ -285,6 +282,11 @@ final class ConditionGuarded<Value>: @unchecked Sendable {
     }
     while !predicate(value) { condition.wait() }
     return try body(&value)
+  }
+
+  /// Blocks until `predicate` holds.
+  func wait(until predicate: (Value) -> Bool) {
+    withLock(waitingUntil: predicate) { _ in }
   }
 }
 

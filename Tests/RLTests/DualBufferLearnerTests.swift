@@ -35,8 +35,8 @@ private final class Locked<Value: Sendable>: Sendable {
 @Suite struct DualBufferLearnerTests {
   @Test func everyBatchIsTrainedExactlyOnceWithTwoBuffers() throws {
     let trained = Locked<[Int]>([])
-    let learner = DualBufferLearner<EpisodeBatch, Int>(mode: .asynchronous, initialWeights: -1)
-    { batch in
+    let learner = DualBufferLearner<EpisodeBatch, Int>(mode: .asynchronous, initialWeights: -1) {
+      batch in
       var rng = Xoshiro256(seed: UInt64(batch.episode))
       usleep(UInt32(rng.nextDouble() * 300))
       // The buffer's samples belong to its own episode: nothing was overwritten mid-training.

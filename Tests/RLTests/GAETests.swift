@@ -83,7 +83,8 @@ private func expectClose(
 
   @Test func rejectsInconsistentInput() {
     #expect(
-      throws: RLInputError(component: "GAE.compute", field: "values", reason: "has 2 entries, rewards has 3")
+      throws: RLInputError(
+        component: "GAE.compute", field: "values", reason: "has 2 entries, rewards has 3")
     ) {
       try GAE.compute(
         rewards: [1, 1, 1], values: [0, 0], terminated: [false, false, false],

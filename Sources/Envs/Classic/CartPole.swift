@@ -139,6 +139,7 @@ public struct CartPole: Environment {
       stepsBeyondTerminated! += 1
       reward = 0
     }
-    return Step(observation: state.observation, reward: reward, terminated: terminated, truncated: false)
+    return Step(
+      observation: state.observation, reward: reward, terminated: terminated, truncated: false)
   }
 }
