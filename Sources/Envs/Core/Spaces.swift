@@ -30,9 +30,16 @@ public struct Discrete: Space, Codable, Hashable {
   /// - Precondition: `mask.count == n` and at least one entry is true.
   public func sample(using rng: inout Xoshiro256, mask: [Bool]) -> Int {
     precondition(mask.count == n, "Discrete.sample: mask has \(mask.count) entries, space has \(n)")
-    let valid = mask.indices.filter { mask[$0] }
-    precondition(!valid.isEmpty, "Discrete.sample: every action is masked")
-    return valid[Int.random(in: 0..<valid.count, using: &rng)]
+    // Two passes over the mask instead of building an index array: no allocation per sample.
+    var validCount = 0
+    for isValid in mask where isValid { validCount += 1 }
+    precondition(validCount > 0, "Discrete.sample: every action is masked")
+    var remaining = Int.random(in: 0..<validCount, using: &rng)
+    for (action, isValid) in mask.enumerated() where isValid {
+      if remaining == 0 { return action }
+      remaining -= 1
+    }
+    preconditionFailure("Discrete.sample: unreachable")
   }
 }
 

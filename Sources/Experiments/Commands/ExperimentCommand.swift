@@ -1,0 +1,30 @@
+import ArgumentParser
+
+/// The `experiment` command line: one subcommand per paper figure, plus `list` and `demo`.
+///
+/// Adding a figure: write `FigNCommand.swift` (a `ParsableCommand` with
+/// `commandName: "figN"` and `@OptionGroup var common: CommonOptions`) and append its type to
+/// `figureCommands`. `experiment list` then marks it as ready.
+@main
+struct ExperimentCommand: ParsableCommand {
+  /// Figure subcommands in paper order (fig7 … fig18, cartpole). Register new ones here.
+  static let figureCommands: [any ParsableCommand.Type] = []
+
+  /// Utility subcommands, always present.
+  static let utilityCommands: [any ParsableCommand.Type] = [ListCommand.self, DemoCommand.self]
+
+  static let configuration = CommandConfiguration(
+    commandName: "experiment",
+    abstract: "Reproduce the KMPS paper's figures (Fig. 7 - Fig. 18) and validation runs.",
+    discussion: """
+      Each figure subcommand writes results/<figure>/ with data.csv (long format), \
+      aggregate.csv, summary.json, config.json, plot.gp and plot.png (when gnuplot is \
+      installed). Run `experiment list` for the figures and what they reproduce.
+      """,
+    subcommands: figureCommands + utilityCommands)
+
+  /// Subcommand names registered for figures (used by `list` to mark what is runnable).
+  static var registeredFigureNames: Set<String> {
+    Set(figureCommands.map { $0.configuration.commandName ?? $0._commandName })
+  }
+}

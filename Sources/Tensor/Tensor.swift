@@ -1,8 +1,0 @@
-import CBLAS
-import SeededRandom
-
-/// Placeholder until the Tensor issue lands.
-public struct Tensor: Sendable {
-  public var scalars: [Float]
-  public var shape: [Int]
-}
