@@ -118,6 +118,9 @@ public struct LearnerStatistics: Sendable, Equatable {
 /// `LearnerError.shutDown`), lets a running training call finish (it cannot be interrupted),
 /// trains or drops the accepted-but-untrained buffer (`drain`), and joins the learner thread.
 /// In `.synchronous` mode there is no thread: `submit` trains in-line.
+///
+/// The training function must not call `shutdown` or `submit` on its own learner (it would wait
+/// for itself), nor capture the learner (the thread would keep it alive).
 public final class DualBufferLearner<Batch: Sendable, Weights: Sendable>: Sendable {
   private struct State {
     var pending: Batch?
@@ -223,7 +226,7 @@ public final class DualBufferLearner<Batch: Sendable, Weights: Sendable>: Sendab
     return batch
   }
 
-  /// Blocks until no buffer is pending or in training (or the learner stopped).
+  /// Blocks until no buffer is pending or in training (or training failed).
   public func waitUntilIdle() {
     shared.wait { s in s.failure != nil || (s.pending == nil && !s.training) }
   }
