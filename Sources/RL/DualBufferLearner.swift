@@ -41,6 +41,27 @@ public final class WeightStore<Weights: Sendable>: Sendable {
   }
 }
 
+/// An acting agent's view of a `WeightStore`: remembers the version it last took.
+public struct WeightSubscription<Weights: Sendable>: Sendable {
+  /// The store polled.
+  public let store: WeightStore<Weights>
+  /// The version last returned by `poll` (or the one current at creation).
+  public private(set) var version: Int
+
+  /// Subscribes to `store`, starting from its current version.
+  public init(store: WeightStore<Weights>) {
+    self.store = store
+    self.version = store.version
+  }
+
+  /// The latest weights if a newer version was published since the last call, else nil.
+  public mutating func poll() -> Weights? {
+    guard let (newVersion, weights) = store.latest(newerThan: version) else { return nil }
+    version = newVersion
+    return weights
+  }
+}
+
 /// How `DualBufferLearner` trains.
 public enum LearnerMode: String, Sendable, Codable, CaseIterable {
   /// A learner thread trains on one buffer while the collector fills the other (the paper's
@@ -97,6 +118,9 @@ public struct LearnerStatistics: Sendable, Equatable {
 /// `LearnerError.shutDown`), lets a running training call finish (it cannot be interrupted),
 /// trains or drops the accepted-but-untrained buffer (`drain`), and joins the learner thread.
 /// In `.synchronous` mode there is no thread: `submit` trains in-line.
+///
+/// The training function must not call `shutdown` or `submit` on its own learner (it would wait
+/// for itself), nor capture the learner (the thread would keep it alive).
 public final class DualBufferLearner<Batch: Sendable, Weights: Sendable>: Sendable {
   private struct State {
     var pending: Batch?
@@ -174,30 +198,37 @@ public final class DualBufferLearner<Batch: Sendable, Weights: Sendable>: Sendab
   }
 
   private func submitSynchronously(_ batch: Batch) throws -> Batch? {
-    try shared.withLock { s in
+    // `training` serializes concurrent callers so the training function never runs twice at once.
+    let idleOrStopped: (State) -> Bool = { s in s.shuttingDown || s.failure != nil || !s.training }
+    try shared.withLock(waitingUntil: idleOrStopped) { s in
       if let failure = s.failure { throw LearnerError.trainingFailed(failure) }
       if s.shuttingDown { throw LearnerError.shutDown }
       s.statistics.submittedBatches += 1
+      s.training = true
     }
     let start = ContinuousClock.now
     let newWeights: Weights
     do {
       newWeights = try train(batch)
     } catch {
-      shared.withLock { $0.failure = error }
+      shared.withLock { s in
+        s.failure = error
+        s.training = false
+      }
       throw LearnerError.trainingFailed(error)
     }
     weights.publish(newWeights)
     shared.withLock { s in
+      s.training = false
       s.statistics.trainedBatches += 1
       s.statistics.trainingSeconds += (ContinuousClock.now - start).seconds
     }
     return batch
   }
 
-  /// Blocks until no buffer is pending or in training (or the learner stopped).
+  /// Blocks until no buffer is pending or in training (or training failed).
   public func waitUntilIdle() {
-    shared.wait { s in s.learnerExited || s.failure != nil || (s.pending == nil && !s.training) }
+    shared.wait { s in s.failure != nil || (s.pending == nil && !s.training) }
   }
 
   /// Stops the learner and joins its thread; idempotent.

@@ -11,9 +11,10 @@ import Testing
       if result.done { result = game.reset(seed: nil) }
       #expect(result.agents == [0, 1, 2])
       let state = game.state()
-      #expect(state.count == 11)
-      let mask = Array(state[0..<5]).map { $0 == 1 }
-      let demanded = Array(state[5..<10]).map { $0 == 1 }
+      #expect(state.count == 14)
+      #expect(Array(state[0..<3]) == [1, 1, 1])  // everyone is due by default
+      let mask = Array(state[3..<8]).map { $0 == 1 }
+      let demanded = Array(state[8..<13]).map { $0 == 1 }
       let validCount = mask.filter { $0 }.count
       validCounts.insert(validCount)
       #expect((3...5).contains(validCount))
@@ -102,6 +103,49 @@ import Testing
     #expect(expected < 0.6)  // the optimum (1 per step) is far above random
   }
 
+  @Test func partialParticipation() throws {
+    // N = 2, K = 3, p = 1/2: P(D = 1) = 2/4 + 1/4 (nobody drawn → one agent), P(D = 2) = 1/4.
+    // D = 1: mean of 1/V over V in {1, 2, 3} = 11/18; D = 2: mean of 3/4 and 5/9 = 47/72.
+    let expected = 0.75 * 11 / 18 + 0.25 * 47 / 72
+    let config = TargetCoverageGame.Config(numAgents: 2, numTargets: 3, actProbability: 0.5)
+    var game = try TargetCoverageGame(config: config, seed: 3)
+    #expect(abs(game.randomMaskedPolicyStepReward - expected) < 1e-12)
+    var result = game.reset(seed: 3)
+    var policyRng = Xoshiro256(seed: 4)
+    var dueSets = Set<[Int]>()
+    var total = 0.0
+    let steps = 8000
+    for _ in 0..<steps {
+      if result.done { result = game.reset(seed: nil) }
+      #expect(!result.agents.isEmpty && result.agents == game.dueAgents)
+      dueSets.insert(result.agents)
+      let state = game.state()
+      for (j, agent) in result.agents.enumerated() {
+        #expect(result.observations[j].observation[agent] == 1)
+        #expect(Array(result.observations[j].observation[2...]) == state)
+      }
+      #expect(Array(state[0..<2]) == (0..<2).map { result.agents.contains($0) ? 1 : 0 })
+      #expect(game.demanded.filter { $0 }.count == result.agents.count)
+      let acting = result.agents
+      let actions = result.observations.map {
+        game.actionSpace(agent: 0).sample(using: &policyRng, mask: $0.actionMask)
+      }
+      result = game.step(actions)
+      #expect(result.actedAgents == acting)
+      #expect(result.rewards.count == acting.count)
+      total += result.rewards[0]
+    }
+    #expect(dueSets == [[0], [1], [0, 1]])
+    #expect(abs(total / Double(steps) - expected) < 0.016)
+
+    // The convention still earns 1 per step.
+    result = game.reset(seed: 9)
+    for _ in 0..<8 {
+      result = game.step(game.conventionActions())
+      #expect(result.rewards.allSatisfy { $0 == 1 })
+    }
+  }
+
   @Test func sameSeedSameSignals() throws {
     func signals(seed: UInt64) throws -> [[Float]] {
       var game = try TargetCoverageGame(seed: 0)
@@ -124,6 +168,9 @@ import Testing
     }
     #expect(throws: TargetCoverageGame.ConfigError.self) {
       try TargetCoverageGame(config: .init(episodeLength: 0))
+    }
+    #expect(throws: TargetCoverageGame.ConfigError.self) {
+      try TargetCoverageGame(config: .init(actProbability: 0))
     }
   }
 }

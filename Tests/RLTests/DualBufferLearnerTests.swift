@@ -102,6 +102,39 @@ private final class Locked<Value: Sendable>: Sendable {
     let fresh = store.latest(newerThan: 0)
     #expect(fresh?.version == 2 && fresh?.weights == "w2")
     #expect(store.latest(newerThan: 2) == nil)
+
+    var subscription = WeightSubscription(store: store)
+    #expect(subscription.version == 2 && subscription.poll() == nil)
+    store.publish("w3")
+    store.publish("w4")
+    #expect(subscription.poll() == "w4")  // skips straight to the newest
+    #expect(subscription.version == 4 && subscription.poll() == nil)
+  }
+
+  @Test func synchronousModeSerializesConcurrentSubmits() throws {
+    let active = Locked(0)
+    let maxActive = Locked(0)
+    let learner = DualBufferLearner<Int, Int>(mode: .synchronous, initialWeights: 0) { b in
+      let now = active.withLock { n -> Int in
+        n += 1
+        return n
+      }
+      maxActive.withLock { $0 = max($0, now) }
+      usleep(2_000)
+      active.withLock { $0 -= 1 }
+      return b
+    }
+    let done = DispatchSemaphore(value: 0)
+    for t in 0..<3 {
+      Thread {
+        for i in 0..<5 { _ = try? learner.submit(t * 10 + i) }
+        done.signal()
+      }.start()
+    }
+    for _ in 0..<3 { #expect(done.wait(timeout: .now() + 10) == .success) }
+    #expect(maxActive.withLock { $0 } == 1)
+    #expect(learner.statistics().trainedBatches == 15)
+    #expect(learner.weights.version == 15)
   }
 
   @Test func synchronousModeTrainsInlineAndIsDeterministic() throws {

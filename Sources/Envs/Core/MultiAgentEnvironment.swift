@@ -21,7 +21,8 @@ public struct AgentObservation: Sendable {
 /// convention that only live, due agents appear). Rewards are reported for every agent that
 /// acted in the step just taken, as `rewards[i]` for `actedAgents[i]`.
 public struct MultiAgentStep: Sendable {
-  /// The agents due to act next, by index into `possibleAgents`.
+  /// The agents due to act next, by index into `possibleAgents` (empty once the episode is
+  /// over).
   public var agents: [Int]
   /// Their observations and masks, parallel to `agents`.
   public var observations: [AgentObservation]
