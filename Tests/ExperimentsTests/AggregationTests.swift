@@ -93,7 +93,8 @@ private func twoSeedTable() -> ResultsTable {
 @Test func convergenceIsNilWhenTheCurveNeverSettles() {
   // Final value (last 1) = 1 but the smoothed last point is 0.5.
   let criterion = ConvergenceCriterion(window: 2, tolerance: .absolute(0.1), finalWindow: 1)
-  #expect(Aggregation.convergenceX(xs: [1, 2, 3, 4], ys: [0, 0, 0, 1], criterion: criterion) == nil)
+  #expect(
+    Aggregation.convergenceX(xs: [1, 2, 3, 4], ys: [0, 0, 0, 1], criterion: criterion) == nil)
   #expect(Aggregation.convergenceX(xs: [], ys: [], criterion: criterion) == nil)
 }
 

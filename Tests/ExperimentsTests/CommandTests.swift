@@ -73,8 +73,9 @@ import Testing
 }
 
 @Test func runInfoRecordsCommandLineAndGit() throws {
-  #expect(RunInfo.shellQuoted(["experiment", "a b", "it's", "--seeds=1,2"])
-    == "experiment 'a b' 'it'\\''s' --seeds=1,2")
+  #expect(
+    RunInfo.shellQuoted(["experiment", "a b", "it's", "--seeds=1,2"])
+      == "experiment 'a b' 'it'\\''s' --seeds=1,2")
   let outside = try makeTemporaryDirectory()
   #expect(GitInfo.current(in: outside) == GitInfo(commit: "unknown", dirty: nil))
   let root = try #require(packageRoot())

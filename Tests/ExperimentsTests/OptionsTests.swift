@@ -59,8 +59,9 @@ func impossibleOptionValuesAreRejectedWithAClearMessage(arguments: [String], mes
   #expect(full.episodes(full: 100, quick: 3) == 100)
   #expect(full.loadRequestsPerSecond(default: 300) == 300)
   let locator = PackageLocator(currentDirectory: folder, executable: nil)
-  #expect(full.outputDirectory(figure: "fig9", locator: locator).path
-    == folder.appendingPathComponent("results/fig9").path)
+  #expect(
+    full.outputDirectory(figure: "fig9", locator: locator).path
+      == folder.appendingPathComponent("results/fig9").path)
 }
 
 @Test func bundledTraceIsFoundFromThePackageOrReportedWithSearchedPlaces() throws {
@@ -93,4 +94,17 @@ func impossibleOptionValuesAreRejectedWithAClearMessage(arguments: [String], mes
   #expect(locator.absolute("results/fig7").path == "/work/somewhere/results/fig7")
   #expect(locator.absolute("../x.csv").path == "/work/x.csv")
   #expect(locator.absolute("/abs/y").path == "/abs/y")
+}
+
+@Test func outBelowAFileIsRejected() throws {
+  let folder = try makeTemporaryDirectory()
+  let file = folder.appendingPathComponent("taken")
+  try Data("x".utf8).write(to: file)
+  let error = optionsError(["--out", file.appendingPathComponent("sub/dir").path])
+  #expect(error?.contains("--out: \(file.path) is a file") == true, "got: \(error ?? "none")")
+  #expect {
+    try FileIO.makeDirectory(file.appendingPathComponent("sub"))
+  } throws: { error in
+    "\(error)" == "cannot write \(file.path)/sub: \(file.path) is a file, not a folder"
+  }
 }

@@ -59,8 +59,11 @@ private struct TinyConfig: Codable, Equatable {
   // Series 0's data block: x mean min max.
   #expect(lines.contains("$series0 << EOD"))
   if let start = lines.firstIndex(of: "$series0 << EOD") {
-    #expect(Array(lines[(start + 1)...(start + 4)]) == ["# x mean min max", "1 2 1 3",
-      "2 0.5 0.25 0.75", "EOD"])
+    #expect(
+      Array(lines[(start + 1)...(start + 4)]) == [
+        "# x mean min max", "1 2 1 3",
+        "2 0.5 0.25 0.75", "EOD",
+      ])
   }
   #expect(lines.contains("$series1 << EOD"))
   #expect(script.contains("$series0 using 1:3:4 with filledcurves fc rgb '#1f77b4' notitle"))
@@ -121,7 +124,8 @@ private struct TinyConfig: Codable, Equatable {
   #expect(document.seeds == [1, 2])
   #expect(document.claims.map(\.agrees) == [true, nil])
   #expect(document.config == (try JSONValue(encoding: config)))
-  #expect(document.files == ["aggregate.csv", "config.json", "data.csv", "plot.gp", "summary.json"])
+  #expect(
+    document.files == ["aggregate.csv", "config.json", "data.csv", "plot.gp", "summary.json"])
   #expect(document.plot.hasPrefix("skipped: gnuplot not found"))
   #expect(document.environment.blasThreads == 1)
   #expect(document.wallTimeSeconds >= 0)
@@ -177,8 +181,9 @@ func gnuplotRendersAPNGAtomically() throws {
   #expect(outcome == .rendered(image))
   let bytes = try Data(contentsOf: image)
   #expect(Array(bytes.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])  // PNG signature
-  #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-    == ["plot.gp", "plot.png"])
+  #expect(
+    try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+      == ["plot.gp", "plot.png"])
 
   // A broken script fails without leaving an image or temporary file behind.
   try FileIO.writeAtomically("plot $nothing using 1:2\n", to: script)

@@ -16,8 +16,7 @@ func makeTemporaryDirectory(_ name: String = #function) throws -> URL {
 func packageRoot(file: String = #filePath) -> URL? {
   var folder = URL(fileURLWithPath: file).deletingLastPathComponent()
   while folder.path != "/" {
-    if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path)
-    {
+    if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
       return folder
     }
     folder = folder.deletingLastPathComponent()

@@ -17,7 +17,9 @@ public struct PackageLocator: Sendable {
     let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
     currentDirectory = cwd
     if let first = CommandLine.arguments.first, !first.isEmpty {
-      let path = first.hasPrefix("/") ? URL(fileURLWithPath: first)
+      let path =
+        first.hasPrefix("/")
+        ? URL(fileURLWithPath: first)
         : cwd.appendingPathComponent(first)
       executable = path.standardizedFileURL.resolvingSymlinksInPath()
     }
