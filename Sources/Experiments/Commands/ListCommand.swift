@@ -28,8 +28,9 @@ struct ListCommand: ParsableCommand {
         lines.append("\(indent)claim:  \(info.paperClaim)")
       }
     }
-    lines.append("demo\(String(repeating: " ", count: max(0, width - 4)))  ready    "
-      + "Synthetic curves through the full results pipeline (no training)")
+    lines.append(
+      "demo\(String(repeating: " ", count: max(0, width - 4)))  ready    "
+        + "Synthetic curves through the full results pipeline (no training)")
     return lines.joined(separator: "\n")
   }
 }

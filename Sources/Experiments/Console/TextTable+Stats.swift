@@ -26,9 +26,10 @@ extension WrittenResults {
   /// Lines to print after writing: the folder and the plot outcome.
   public var report: String {
     var lines = ["results: \(directory.path)/"]
-    lines.append("  \(ResultsWriter.FileName.data), \(ResultsWriter.FileName.aggregate), "
-      + "\(ResultsWriter.FileName.summary), \(ResultsWriter.FileName.config), "
-      + "\(ResultsWriter.FileName.plotScript)")
+    lines.append(
+      "  \(ResultsWriter.FileName.data), \(ResultsWriter.FileName.aggregate), "
+        + "\(ResultsWriter.FileName.summary), \(ResultsWriter.FileName.config), "
+        + "\(ResultsWriter.FileName.plotScript)")
     lines.append("  plot: \(plot.summary)")
     return lines.joined(separator: "\n")
   }

@@ -34,7 +34,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
   /// Target mean arrival rate in requests per second; `nil` means the figure's own default.
   @Option(
     name: .customLong("load"),
-    help: ArgumentHelp("Target mean arrival rate in req/s (default: the figure's own).",
+    help: ArgumentHelp(
+      "Target mean arrival rate in req/s (default: the figure's own).",
       valueName: "req/s"))
   public var loadRequestsPerSecondOverride: Double?
 
@@ -65,7 +66,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
   /// Checkpoint (safetensors file or folder) to load for evaluation, or to resume from.
   @Option(
     name: .customLong("checkpoint"),
-    help: ArgumentHelp("Checkpoint to evaluate (with --eval-only) or resume from.",
+    help: ArgumentHelp(
+      "Checkpoint to evaluate (with --eval-only) or resume from.",
       valueName: "path"))
   public var checkpointPath: String?
 
@@ -91,7 +93,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
     }
     if let load = options.loadRequestsPerSecondOverride {
       if !load.isFinite || load <= 0 {
-        throw ValidationError("--load must be a positive number of requests per second, got \(load)")
+        throw ValidationError(
+          "--load must be a positive number of requests per second, got \(load)")
       }
       if load > maximumLoadRequestsPerSecond {
         throw ValidationError(
@@ -118,10 +121,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
     if let out = options.outDirectory {
       if out.isEmpty { throw ValidationError("--out: empty path") }
       let url = locator.absolute(out)
-      if fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory),
-        !isDirectory.boolValue
-      {
-        throw ValidationError("--out: \(url.path) is a file; expected a folder")
+      if let blocker = FileIO.firstFileAncestor(of: url) {
+        throw ValidationError("--out: \(blocker.path) is a file; expected a folder")
       }
     }
     if let checkpoint = options.checkpointPath {

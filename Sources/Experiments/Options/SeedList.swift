@@ -20,13 +20,13 @@ public struct SeedList: Sendable, Equatable, CustomStringConvertible {
 
   /// Validates an explicit list (non-empty, distinct, at most `maximumCount`).
   public init(_ values: [UInt64]) throws {
-    if values.isEmpty { throw ValidationError("--seeds: at least one seed is needed") }
+    if values.isEmpty { throw ValidationError("at least one seed is needed") }
     if values.count > Self.maximumCount {
-      throw ValidationError("--seeds: \(values.count) seeds is more than \(Self.maximumCount)")
+      throw ValidationError("\(values.count) seeds is more than \(Self.maximumCount)")
     }
     var seen = Set<UInt64>()
     for value in values where !seen.insert(value).inserted {
-      throw ValidationError("--seeds: seed \(value) is listed twice")
+      throw ValidationError("seed \(value) is listed twice")
     }
     self.values = values
   }
@@ -35,14 +35,14 @@ public struct SeedList: Sendable, Equatable, CustomStringConvertible {
   /// offending item.
   public static func parse(_ text: String) throws -> SeedList {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
-    if trimmed.isEmpty { throw ValidationError("--seeds: empty value") }
+    if trimmed.isEmpty { throw ValidationError("empty value") }
     if !trimmed.contains(","), !trimmed.contains("-") {
       guard let count = Int(trimmed) else {
-        throw ValidationError("--seeds: '\(trimmed)' is not a count or a comma list of seeds")
+        throw ValidationError("'\(trimmed)' is not a count or a comma list of seeds")
       }
-      if count < 1 { throw ValidationError("--seeds: count must be at least 1, got \(count)") }
+      if count < 1 { throw ValidationError("count must be at least 1, got \(count)") }
       if count > maximumCount {
-        throw ValidationError("--seeds: count \(count) is more than \(maximumCount)")
+        throw ValidationError("count \(count) is more than \(maximumCount)")
       }
       return SeedList(unchecked: (1...count).map { UInt64($0) })
     }
@@ -53,20 +53,22 @@ public struct SeedList: Sendable, Equatable, CustomStringConvertible {
       switch bounds.count {
       case 1:
         guard let seed = UInt64(piece) else {
-          throw ValidationError("--seeds: '\(piece)' is not a non-negative integer")
+          throw ValidationError("'\(piece)' is not a non-negative integer")
         }
         values.append(seed)
       case 2:
         guard let low = UInt64(bounds[0]), let high = UInt64(bounds[1]) else {
-          throw ValidationError("--seeds: '\(piece)' is not a range a-b of non-negative integers")
+          throw ValidationError("'\(piece)' is not a range a-b of non-negative integers")
         }
-        if low > high { throw ValidationError("--seeds: range '\(piece)' is empty (\(low) > \(high))") }
+        if low > high {
+          throw ValidationError("range '\(piece)' is empty (\(low) > \(high))")
+        }
         if high - low >= UInt64(maximumCount) {
-          throw ValidationError("--seeds: range '\(piece)' has more than \(maximumCount) seeds")
+          throw ValidationError("range '\(piece)' has more than \(maximumCount) seeds")
         }
         values.append(contentsOf: low...high)
       default:
-        throw ValidationError("--seeds: '\(piece)' is not a seed or a range a-b")
+        throw ValidationError("'\(piece)' is not a seed or a range a-b")
       }
     }
     return try SeedList(values)

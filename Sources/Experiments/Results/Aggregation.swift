@@ -208,7 +208,9 @@ public enum Aggregation {
         perSeed.append(convergence.flatMap { convergenceX(xs: xs, ys: ys, criterion: $0) })
       }
       let means = aggregate.points.map(\.mean)
-      let peakIndex = means.indices.max { means[$0] < means[$1] || (means[$0] == means[$1] && $0 > $1) }!
+      let peakIndex = means.indices.max {
+        means[$0] < means[$1] || (means[$0] == means[$1] && $0 > $1)
+      }!
       let meanConvergence = convergence.flatMap {
         convergenceX(xs: aggregate.points.map(\.x), ys: means, criterion: $0)
       }

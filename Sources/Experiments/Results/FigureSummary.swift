@@ -83,7 +83,7 @@ public struct FigureSummary: Sendable, Equatable {
   }
 }
 
-/// The schema of `summary.json`: the summary, the run metadata and the output files.
+/// The schema of `summary.json`: the summary, the run metadata (flattened) and the output files.
 public struct SummaryDocument: Sendable, Equatable, Codable {
   /// Figure id.
   public var figure: String
@@ -99,7 +99,7 @@ public struct SummaryDocument: Sendable, Equatable, Codable {
   public var notes: [String]
   /// Plot outcome (`"rendered plot.png"`, `"skipped: …"`, `"failed: …"`).
   public var plot: String
-  /// Output files, relative to the results folder.
+  /// Output files, relative to the results folder, sorted.
   public var files: [String]
   /// The full config.
   public var config: JSONValue
@@ -113,10 +113,14 @@ public struct SummaryDocument: Sendable, Equatable, Codable {
   public var gitDirty: Bool?
   /// Run start, ISO 8601.
   public var date: String
+  /// Run end, ISO 8601.
+  public var finishedAt: String?
   /// The command line.
   public var commandLine: String
-  /// Everything else about the run (host, OS, compiler, threads, …).
-  public var run: RunInfo
+  /// Whether this was a `--quick` run.
+  public var quick: Bool
+  /// Host, OS, compiler, processors, BLAS threads.
+  public var environment: RunEnvironment
 
   /// Assembles the document.
   public init(summary: FigureSummary, run: RunInfo, plot: String, files: [String]) {
@@ -134,10 +138,18 @@ public struct SummaryDocument: Sendable, Equatable, Codable {
     gitCommit = run.gitCommit
     gitDirty = run.gitDirty
     date = run.date
+    finishedAt = run.finishedAt
     commandLine = run.commandLine
-    var runWithoutConfig = run
-    runWithoutConfig.config = .null  // already at the top level; do not write it twice
-    self.run = runWithoutConfig
+    quick = run.quick
+    environment = run.environment
+  }
+
+  /// The run metadata recorded in this document.
+  public var run: RunInfo {
+    RunInfo(
+      figure: figure, seeds: seeds, config: config, gitCommit: gitCommit, gitDirty: gitDirty,
+      date: date, finishedAt: finishedAt, wallTimeSeconds: wallTimeSeconds,
+      commandLine: commandLine, quick: quick, environment: environment)
   }
 
   /// Encodes every field; `nil` values are written as `null`.
@@ -157,7 +169,9 @@ public struct SummaryDocument: Sendable, Equatable, Codable {
     try container.encode(gitCommit, forKey: .gitCommit)
     try container.encode(gitDirty, forKey: .gitDirty)
     try container.encode(date, forKey: .date)
+    try container.encode(finishedAt, forKey: .finishedAt)
     try container.encode(commandLine, forKey: .commandLine)
-    try container.encode(run, forKey: .run)
+    try container.encode(quick, forKey: .quick)
+    try container.encode(environment, forKey: .environment)
   }
 }

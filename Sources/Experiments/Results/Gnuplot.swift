@@ -129,7 +129,8 @@ public enum GnuplotScript {
       lines.append("set xtics (\(tics.joined(separator: ", ")))")
     }
     for (index, aggregate) in aggregates.enumerated() {
-      lines.append("# series \(index): \(aggregate.series.replacingOccurrences(of: "\n", with: " "))")
+      lines.append(
+        "# series \(index): \(aggregate.series.replacingOccurrences(of: "\n", with: " "))")
       lines.append("$series\(index) << EOD")
       lines.append("# x mean min max")
       for point in aggregate.points {

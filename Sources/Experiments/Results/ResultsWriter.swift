@@ -75,7 +75,8 @@ public struct ResultsWriter: Sendable {
     try FileIO.writeAtomically(table.csv(), to: dataURL)
     try FileIO.writeAtomically(Self.aggregateCSV(aggregates), to: aggregateURL)
     try FileIO.writeAtomically(try JSONFiles.encode(run.config), to: configURL)
-    let header = "\(summary.figure): \(summary.title)\ncommit \(run.gitCommit), seeds "
+    let header =
+      "\(summary.figure): \(summary.title)\ncommit \(run.gitCommit), seeds "
       + run.seeds.map(String.init).joined(separator: ",")
     let script = GnuplotScript.make(spec: plot, aggregates: aggregates, header: header)
     try FileIO.writeAtomically(script, to: scriptURL)

@@ -19,11 +19,45 @@ public enum FileIO {
       throw ExperimentError.writeFailed(
         path: directory.path, reason: "a file with this name exists; expected a folder")
     }
+    if let blocker = firstFileAncestor(of: directory) {
+      throw ExperimentError.writeFailed(
+        path: directory.path, reason: "\(blocker.path) is a file, not a folder")
+    }
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     } catch {
-      throw ExperimentError.writeFailed(path: directory.path, reason: "\(error)")
+      throw ExperimentError.writeFailed(path: directory.path, reason: reason(for: error))
     }
+  }
+
+  /// The nearest existing ancestor of `url` if it is a regular file (which blocks creating
+  /// folders below it), else `nil`.
+  public static func firstFileAncestor(of url: URL) -> URL? {
+    var folder = url.standardizedFileURL
+    while true {
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) {
+        return isDirectory.boolValue ? nil : folder
+      }
+      let parent = folder.deletingLastPathComponent()
+      if parent.path == folder.path { return nil }
+      folder = parent
+    }
+  }
+
+  /// A short reason for a Foundation error: the underlying POSIX message when there is one.
+  static func reason(for error: any Error) -> String {
+    let nsError = error as NSError
+    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
+      underlying.domain == NSPOSIXErrorDomain,
+      let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+    {
+      return String(cString: strerror(code.rawValue))
+    }
+    if nsError.domain == NSPOSIXErrorDomain {
+      return String(cString: strerror(Int32(nsError.code)))
+    }
+    return nsError.localizedDescription
   }
 
   /// Writes `data` to `url` atomically: a hidden temporary file next to it, then a rename.
@@ -33,7 +67,7 @@ public enum FileIO {
       try data.write(to: temporary)
     } catch {
       try? FileManager.default.removeItem(at: temporary)
-      throw ExperimentError.writeFailed(path: url.path, reason: "\(error)")
+      throw ExperimentError.writeFailed(path: url.path, reason: reason(for: error))
     }
     try moveAtomically(from: temporary, to: url)
   }
@@ -46,7 +80,8 @@ public enum FileIO {
   /// A hidden, unique path in the same folder as `url` (same file system, so rename is atomic).
   static func temporarySibling(of url: URL) -> URL {
     let unique = UUID().uuidString.prefix(8)
-    let name = ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(unique)"
+    let name =
+      ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(unique)"
     return url.deletingLastPathComponent().appendingPathComponent(name)
   }
 

@@ -17,8 +17,11 @@ public struct PackageLocator: Sendable {
     let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
     currentDirectory = cwd
     if let first = CommandLine.arguments.first, !first.isEmpty {
-      executable = URL(fileURLWithPath: first, relativeTo: cwd).standardizedFileURL
-        .resolvingSymlinksInPath()
+      let path =
+        first.hasPrefix("/")
+        ? URL(fileURLWithPath: first)
+        : cwd.appendingPathComponent(first)
+      executable = path.standardizedFileURL.resolvingSymlinksInPath()
     }
   }
 
@@ -75,6 +78,7 @@ public struct PackageLocator: Sendable {
 
   /// `path` made absolute against the current folder.
   public func absolute(_ path: String) -> URL {
-    URL(fileURLWithPath: path, relativeTo: currentDirectory).standardizedFileURL
+    if path.hasPrefix("/") { return URL(fileURLWithPath: path).standardizedFileURL }
+    return currentDirectory.appendingPathComponent(path).standardizedFileURL
   }
 }

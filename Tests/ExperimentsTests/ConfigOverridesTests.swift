@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+@testable import Experiments
+
+private struct PPOLike: Codable, Equatable {
+  struct Network: Codable, Equatable {
+    var hidden: [Int] = [256, 128]
+    var activation = "relu"
+  }
+  var learningRate = 5e-4
+  var network = Network()
+  var seedOffset: Int? = nil
+}
+
+@Test func overridesMergeNestedFieldsAndKeepTheRest() throws {
+  let override: JSONValue = ["learningRate": 1e-3, "network": ["hidden": [64]], "seedOffset": 7]
+  let config = try ConfigOverrides.apply(override, to: PPOLike(), source: "c.json")
+  #expect(config.learningRate == 1e-3)
+  #expect(config.network == PPOLike.Network(hidden: [64], activation: "relu"))
+  #expect(config.seedOffset == 7)  // an optional whose default is nil can be set
+}
+
+@Test func overridesRejectTyposAndWrongTypesNamingTheField() {
+  #expect {
+    _ = try ConfigOverrides.apply(
+      ["network": ["activaton": "tanh"]] as JSONValue, to: PPOLike(), source: "c.json")
+  } throws: { error in
+    "\(error)" == "cannot read c.json: unknown field 'network.activaton' (not part of the config)"
+  }
+  #expect {
+    _ = try ConfigOverrides.apply(["learningRate": "fast"] as JSONValue, to: PPOLike(), source: "c")
+  } throws: { error in
+    "\(error)".hasPrefix("cannot read c: field 'learningRate':")
+  }
+}
+
+@Test func configFlagLoadsTheFileOrFailsClearly() throws {
+  let folder = try makeTemporaryDirectory()
+  let file = folder.appendingPathComponent("override.json")
+  try Data(#"{"learningRate": 0.01}"#.utf8).write(to: file)
+  let options = try CommonOptions.parse(["--config", file.path])
+  #expect(try options.config(defaults: PPOLike()).learningRate == 0.01)
+  #expect(try CommonOptions.parse([]).config(defaults: PPOLike()) == PPOLike())
+  try Data("{not json".utf8).write(to: file)
+  #expect {
+    _ = try options.config(defaults: PPOLike())
+  } throws: { error in
+    "\(error)".hasPrefix("cannot read \(file.path): not valid JSON")
+  }
+}

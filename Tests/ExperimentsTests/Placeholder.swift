@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholderExperiments() { #expect(Bool(true)) }
