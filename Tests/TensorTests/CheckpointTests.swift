@@ -161,7 +161,9 @@ struct CheckpointTests {
       #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
         + #""b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
       dataBytes: 12)
-    expectCheckpointError(overlap, ["'b'", "overlapping"]) { _ = try Checkpoint.load(from: overlap) }
+    expectCheckpointError(overlap, ["'b'", "overlapping"]) {
+      _ = try Checkpoint.load(from: overlap)
+    }
     let noOffsets = try withHeader(
       "fields.safetensors", #"{"q":{"dtype":"F32","shape":[1]}}"#, dataBytes: 4)
     expectCheckpointError(noOffsets, ["corrupt header", "data_offsets", "q"]) {
@@ -195,7 +197,8 @@ struct CheckpointTests {
   @Test func duplicateNamesAreRejected() throws {
     let url = try scratchDirectory("dup").appendingPathComponent("d.safetensors")
     expectCheckpointError(url, ["duplicate", "'x'"]) {
-      try Checkpoint.save([(name: "x", tensor: Tensor(1)), (name: "x", tensor: Tensor(2))], to: url)
+      try Checkpoint.save(
+        [(name: "x", tensor: Tensor(1)), (name: "x", tensor: Tensor(2))], to: url)
     }
   }
 }

@@ -111,4 +111,3 @@ struct OptimizerTests {
     #expect(small[model.weight]!.scalars == [3, 4])
   }
 }
-

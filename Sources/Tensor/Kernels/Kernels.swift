@@ -192,7 +192,7 @@ enum Kernels {
     return trimmed.elementsEqual(outShape.suffix(trimmed.count))
   }
 
-  /// `out[r, j] = f(full[r, j], row[j])` with `full` viewed as `[full.count / row.count, row.count]`.
+  /// `out[r, j] = f(full[r, j], row[j])`, `full` viewed as `[full.count / row.count, row.count]`.
   @inline(__always)
   static func rowZip(_ full: [Float], _ row: [Float], _ f: (Float, Float) -> Float) -> [Float] {
     let width = row.count
