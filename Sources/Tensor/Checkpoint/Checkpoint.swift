@@ -244,7 +244,8 @@ public enum Checkpoint {
         return
       }
       if t.shape != p.shape {
-        problems.append("tensor '\(name)' has shape \(t.shape) in the file but \(p.shape) in the model")
+        problems.append(
+          "tensor '\(name)' has shape \(t.shape) in the file but \(p.shape) in the model")
       }
     }
     for name in contents.names where !expected.contains(name) {
@@ -271,7 +272,8 @@ public enum Checkpoint {
       case "\t": out += "\\t"
       default:
         if scalar.value < 0x20 {
-          out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+          out +=
+            "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
             + String(scalar.value, radix: 16)
         } else {
           out.unicodeScalars.append(scalar)

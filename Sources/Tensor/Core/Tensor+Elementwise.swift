@@ -119,9 +119,13 @@ extension Tensor {
     guard rhs.node != nil else { return out }
     let (x, quotient) = (rhs.detached(), out.detached())
     return out.recording([rhs]) { g in
-      [Tensor(unchecked: x.shape, scalars: Kernels.zip3(g.scalars, quotient.scalars, x.scalars) {
-        -$0 * $1 / $2
-      })]
+      [
+        Tensor(
+          unchecked: x.shape,
+          scalars: Kernels.zip3(g.scalars, quotient.scalars, x.scalars) {
+            -$0 * $1 / $2
+          })
+      ]
     }
   }
 
@@ -168,7 +172,10 @@ extension Tensor {
     guard node != nil else { return out }
     let y = out.detached()
     return out.recording([self]) { g in
-      [Tensor(unchecked: y.shape, scalars: Kernels.zip(g.scalars, y.scalars) { $0 * (1 - $1 * $1) })]
+      [
+        Tensor(
+          unchecked: y.shape, scalars: Kernels.zip(g.scalars, y.scalars) { $0 * (1 - $1 * $1) })
+      ]
     }
   }
 
@@ -188,9 +195,13 @@ extension Tensor {
     guard node != nil else { return out }
     let x = detached()
     return out.recording([self]) { g in
-      [Tensor(unchecked: x.shape, scalars: Kernels.zip(g.scalars, x.scalars) {
-        $1 > 0 ? $0 : alpha * $0
-      })]
+      [
+        Tensor(
+          unchecked: x.shape,
+          scalars: Kernels.zip(g.scalars, x.scalars) {
+            $1 > 0 ? $0 : alpha * $0
+          })
+      ]
     }
   }
 

@@ -26,8 +26,9 @@ extension Tensor {
             for j in 0..<n { m = Swift.max(m, xp[base + j * inner]) }
             var s: Float = 0
             for j in 0..<n { s += expf(xp[base + j * inner] - m) }
-            let shift = m + logf(s)
-            for j in 0..<n { out[base + j * inner] = xp[base + j * inner] - shift }
+            // (x − m) − log s, not x − (m + log s): the latter loses digits for large logits.
+            let logSum = logf(s)
+            for j in 0..<n { out[base + j * inner] = (xp[base + j * inner] - m) - logSum }
           }
         }
       }

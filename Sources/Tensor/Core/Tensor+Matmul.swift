@@ -68,3 +68,12 @@ extension Tensor {
     }
   }
 }
+
+/// `a · op(b)`: shorthand for `matmul(a, transposed: false, b, transposed: transposeB)`.
+///
+/// - Parameters:
+///   - a: `[m, k]`.
+///   - b: `[k, n]`, or `[n, k]` when `transposeB`.
+public func matmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool) -> Tensor {
+  matmul(a, transposed: false, b, transposed: transposeB)
+}

@@ -64,9 +64,11 @@ extension Tensor {
     let keptMax = Tensor(unchecked: currentShape, scalars: data)
     return out.recording([self]) { g in
       let m = keptMax.broadcasted(toShape: x.shape)
-      let isMax = Tensor(unchecked: x.shape, scalars: Kernels.zip(x.scalars, m.scalars) {
-        $0 == $1 ? 1 : 0
-      })
+      let isMax = Tensor(
+        unchecked: x.shape,
+        scalars: Kernels.zip(x.scalars, m.scalars) {
+          $0 == $1 ? 1 : 0
+        })
       let ties = isMax.rawSum(axes: axes)
       let share = Tensor(unchecked: keptMax.shape, scalars: Kernels.zip(g.scalars, ties.scalars, /))
       return [share.broadcasted(toShape: x.shape) * isMax]

@@ -7,8 +7,11 @@ extension Tensor {
   public func reshaped(to newShape: [Int]) -> Tensor {
     var target = newShape
     if let inferred = newShape.firstIndex(of: -1) {
-      let known = newShape.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
-      precondition(known > 0 && scalarCount % known == 0, "reshaped: cannot infer \(newShape) from \(shape)")
+      let known = newShape.enumerated().filter { $0.offset != inferred }.reduce(1) {
+        $0 * $1.element
+      }
+      precondition(
+        known > 0 && scalarCount % known == 0, "reshaped: cannot infer \(newShape) from \(shape)")
       target[inferred] = scalarCount / known
     }
     precondition(
@@ -68,7 +71,9 @@ extension Tensor {
     for t in tensors {
       precondition(
         t.rank == first.rank
-          && t.shape.enumerated().allSatisfy { $0.offset == axis || $0.element == first.shape[$0.offset] },
+          && t.shape.enumerated().allSatisfy {
+            $0.offset == axis || $0.element == first.shape[$0.offset]
+          },
         "Tensor(concatenating:): shape \(t.shape) does not match \(first.shape) off axis \(axis)")
     }
     let outer = elementCount(Array(first.shape[..<axis]))
@@ -260,7 +265,8 @@ extension Tensor {
   }
 
   static func scatterKernel(_ x: Tensor, _ indices: [Int], count rows: Int) -> Tensor {
-    let width = x.shape[0] == 0 ? elementCount(Array(x.shape.dropFirst())) : x.scalarCount / x.shape[0]
+    let width =
+      x.shape[0] == 0 ? elementCount(Array(x.shape.dropFirst())) : x.scalarCount / x.shape[0]
     var values = [Float](repeating: 0, count: rows * width)
     values.withUnsafeMutableBufferPointer { op in
       x.scalars.withUnsafeBufferPointer { xp in

@@ -18,7 +18,6 @@ public struct Tensor: Sendable {
   /// Creates a tensor from a shape and row-major scalars.
   ///
   /// - Precondition: `scalars.count` equals the product of `shape`, and no extent is negative.
-
   public init(shape: [Int], scalars: [Float]) {
     precondition(
       shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == scalars.count,

@@ -64,6 +64,13 @@ enum Kernels {
       let av = a[0]
       return map(b) { f(av, $0) }
     }
+    // Row broadcast (e.g. [batch, n] + [n]): one operand repeats over the other's rows.
+    if a.count == count && b.count > 0 && isTrailing(bShape, of: outShape) {
+      return rowZip(a, b, f)
+    }
+    if b.count == count && a.count > 0 && isTrailing(aShape, of: outShape) {
+      return rowZip(b, a) { f($1, $0) }
+    }
     return [Float](unsafeUninitializedCapacity: count) { out, initialized in
       a.withUnsafeBufferPointer { ap in
         b.withUnsafeBufferPointer { bp in
@@ -178,16 +185,24 @@ enum Kernels {
     }
   }
 
-  /// Adds `b` into every row of `a` viewed as `[rows, b.count]`.
-  static func addRows(_ a: [Float], _ b: [Float]) -> [Float] {
-    let width = b.count
-    let count = a.count
+  /// True when `shape`, without leading 1s, equals the trailing axes of `outShape`.
+  static func isTrailing(_ shape: [Int], of outShape: [Int]) -> Bool {
+    let trimmed = shape.drop { $0 == 1 }
+    guard trimmed.count <= outShape.count else { return false }
+    return trimmed.elementsEqual(outShape.suffix(trimmed.count))
+  }
+
+  /// `out[r, j] = f(full[r, j], row[j])`, `full` viewed as `[full.count / row.count, row.count]`.
+  @inline(__always)
+  static func rowZip(_ full: [Float], _ row: [Float], _ f: (Float, Float) -> Float) -> [Float] {
+    let width = row.count
+    let count = full.count
     return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-      a.withUnsafeBufferPointer { ap in
-        b.withUnsafeBufferPointer { bp in
+      full.withUnsafeBufferPointer { ap in
+        row.withUnsafeBufferPointer { bp in
           var base = 0
           while base < count {
-            for j in 0..<width { out[base + j] = ap[base + j] + bp[j] }
+            for j in 0..<width { out[base + j] = f(ap[base + j], bp[j]) }
             base += width
           }
         }

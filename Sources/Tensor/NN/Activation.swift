@@ -30,15 +30,16 @@ public enum Activation: Codable, Sendable, Equatable {
     switch self {
     case .none: return
     case .relu:
-      for i in values.indices where values[i] < 0 { values[i] = 0 }
+      // Branch-free bodies so the loops vectorize.
+      for i in values.indices { values[i] = Swift.max(values[i], 0) }
     case .leakyRelu(let alpha):
-      for i in values.indices where values[i] < 0 { values[i] *= alpha }
+      for i in values.indices { values[i] = values[i] > 0 ? values[i] : alpha * values[i] }
     case .tanh:
       for i in values.indices { values[i] = cTanhf(values[i]) }
     case .sigmoid:
       for i in values.indices { values[i] = 0.5 * (cTanhf(0.5 * values[i]) + 1) }
     case .positivePlusOne:
-      for i in values.indices { values[i] = (values[i] > 0 ? values[i] : 0) + 1 }
+      for i in values.indices { values[i] = Swift.max(values[i], 0) + 1 }
     }
   }
 }

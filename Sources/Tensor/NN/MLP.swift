@@ -46,7 +46,8 @@ public struct MLP: Layer {
     for i in 1..<layers.count {
       precondition(
         layers[i - 1].outFeatures == layers[i].inFeatures,
-        "MLP: layer \(i - 1) outputs \(layers[i - 1].outFeatures), layer \(i) expects \(layers[i].inFeatures)")
+        "MLP: layer \(i - 1) outputs \(layers[i - 1].outFeatures), "
+          + "layer \(i) expects \(layers[i].inFeatures)")
     }
     self.layers = layers
     self.activations = activations
