@@ -228,8 +228,9 @@ public struct WorkloadConfig: Codable, Sendable, Equatable {
   public var burstRateMultiplier = 2.0
   /// Latency budgets of requests arriving in a burst are multiplied by this (tight deadlines).
   public var emergencyBudgetScale = 0.4
-  /// Where each episode's trace replay starts.
-  public var replay = TraceReplayMode.continue
+  /// Where each episode's trace replay starts (default: a seed-determined row, so
+  /// `reset(seed:)` reproduces an episode and different seeds see different trace parts).
+  public var replay = TraceReplayMode.randomOffset
   /// Shortest latency budget of the duration → budget mapping, ms.
   public var minBudgetMs = 500.0
   /// Longest latency budget of the mapping, ms.

@@ -203,7 +203,7 @@ public struct EdgeCloudSimulator: Sendable {
   public private(set) var capacityViolations = 0
 
   /// Everything measured so far in this episode.
-  public private(set) var metrics = EdgeCloudMetrics()
+  public internal(set) var metrics = EdgeCloudMetrics()
 
   /// Creates a simulator; loads the trace when the workload is trace-driven.
   /// Throws `EdgeCloudConfigError` or `TraceError`.
