@@ -58,3 +58,45 @@ struct EdgeCloudBenchmark {
     _ = try runOne("queueaware+HPA", c, QueueAwarePolicy())
   }
 }
+
+extension EdgeCloudBenchmark {
+  /// Simulated requests per wall second with Greedy_Native + HPA, and slots per second on the
+  /// authors' light workload (≈ 40 requests per 3300-slot episode).
+  @Test func speed() throws {
+    for rate in [100.0, 600.0] {
+      let c = Self.config(rate: rate, slots: 3300)
+      var sim = try EdgeCloudSimulator(config: c, seed: 1)
+      var requests = 0
+      var best = 0.0
+      for episode in 0..<5 {
+        sim.reset(seed: UInt64(episode))
+        var p = LeastUtilizedPolicy()
+        var h = HPAController(config: c.hpa)
+        let t0 = Date()
+        sim.run(dispatch: &p, orchestration: &h)
+        let dt = Date().timeIntervalSince(t0)
+        requests += sim.metrics.arrived
+        best = max(best, Double(sim.metrics.arrived) / dt)
+      }
+      print("speed: \(Int(rate)) req/s: best \(String(format: "%.0f", best)) simulated requests/s "
+        + "(\(requests / 5) requests per 3300-slot episode)")
+    }
+    // Light workload: ≈ 40 requests per 825 s episode.
+    let light = Self.config(rate: 40.0 / 825.0, slots: 3300)
+    var sim = try EdgeCloudSimulator(config: light, seed: 1)
+    let episodes = 50
+    var arrived = 0
+    let t0 = Date()
+    for episode in 0..<episodes {
+      sim.reset(seed: UInt64(episode))
+      var p = LeastUtilizedPolicy()
+      var h = HPAController(config: light.hpa)
+      sim.run(dispatch: &p, orchestration: &h)
+      arrived += sim.metrics.arrived
+    }
+    let dt = Date().timeIntervalSince(t0)
+    let slotsPerS = Double(episodes * 3300) / dt
+    print("speed: light workload: \(String(format: "%.0f", slotsPerS)) slots/s "
+      + "(\(arrived / episodes) requests/episode; \(String(format: "%.0f", slotsPerS / 8200))x the authors' 8,200 slots/s)")
+  }
+}

@@ -147,7 +147,7 @@ import Testing
     #expect(HPAController.recommendedReplicas(current: 4, utilization: 0.75, config: h) == 4)
     #expect(HPAController.recommendedReplicas(current: 4, utilization: 0.2, config: h) == 2)
     #expect(HPAController.recommendedReplicas(current: 0, utilization: 0, config: h) == 1)
-    #expect(HPAController.recommendedReplicas(current: 60, utilization: 1, config: h) == 64)
+    #expect(HPAController.recommendedReplicas(current: 80, utilization: 1, config: h) == 96)  // max
   }
 
   @Test func hpaScalesUpUnderLoadAndDownOnlyAfterStabilization() throws {

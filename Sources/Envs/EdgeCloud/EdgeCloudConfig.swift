@@ -428,7 +428,7 @@ public struct HPAConfig: Codable, Sendable, Equatable {
   /// Fewest replicas per (cluster, service).
   public var minReplicas = 1
   /// Most replicas per (cluster, service).
-  public var maxReplicas = 64
+  public var maxReplicas = 96
 
   /// Kubernetes' defaults.
   public init() {}

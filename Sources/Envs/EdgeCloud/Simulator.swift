@@ -175,6 +175,8 @@ public struct EdgeCloudSimulator: Sendable {
 
   // Decision bookkeeping.
   var masks: [Bool]
+  /// `reachableMask[b · targetCount + a]`: eAP b may dispatch to a (topology + cross-cluster).
+  let reachableMask: [Bool]
   var slotDecisions: [Int]
   var slotDispatchOverloadTargets: [Int32]  // [eap * targetCount + target] dispatch counts
   var slotOnTime: [Int]
@@ -251,6 +253,12 @@ public struct EdgeCloudSimulator: Sendable {
       initialMs: config.services.baseExecutionMs, smoothing: config.dispatch.estimatorSmoothing,
       window: config.dispatch.estimatorWindow)
     masks = [Bool](repeating: false, count: topology.clusterCount * topology.targetCount)
+    let topo = topology
+    reachableMask = (0..<(topo.clusterCount * topo.targetCount)).map { i in
+      topo.reachable(
+        eap: i / topo.targetCount, target: i % topo.targetCount,
+        crossCluster: config.dispatch.crossCluster)
+    }
     slotDecisions = [Int](repeating: 0, count: topology.clusterCount)
     slotDispatchOverloadTargets = [Int32](
       repeating: 0, count: topology.clusterCount * topology.targetCount)
@@ -676,17 +684,31 @@ public struct EdgeCloudSimulator: Sendable {
   mutating func computeMask(eap b: Int, service w: Int, cpuCores: Double, memoryGB: Double) {
     let t = topology.targetCount
     let nc = topology.nodeCount
-    let cross = config.dispatch.crossCluster
+    let edge = topology.edgeNodeCount
     let base = b * t
-    for n in 0..<topology.edgeNodeCount {
-      let i = w * nc + n
-      masks[base + n] =
-        topology.reachable(eap: b, target: n, crossCluster: cross)
-        && replicas[i] - pendingRemoval[i] > 0
-        && topology.nodeCPUCores[n] - cpuUsed[n] >= cpuCores
-        && topology.nodeMemoryGB[n] - memUsed[n] >= memoryGB
+    let off = w * nc
+    reachableMask.withUnsafeBufferPointer { reach in
+      replicas.withUnsafeBufferPointer { rep in
+        pendingRemoval.withUnsafeBufferPointer { pr in
+          cpuUsed.withUnsafeBufferPointer { cu in
+            memUsed.withUnsafeBufferPointer { mu in
+              topology.nodeCPUCores.withUnsafeBufferPointer { cc in
+                topology.nodeMemoryGB.withUnsafeBufferPointer { mc in
+                  masks.withUnsafeMutableBufferPointer { m in
+                    for n in 0..<edge {
+                      m[base + n] =
+                        reach[base + n] && rep[off + n] - pr[off + n] > 0
+                        && cc[n] - cu[n] >= cpuCores && mc[n] - mu[n] >= memoryGB
+                    }
+                    m[base + t - 1] = true
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
     }
-    masks[base + topology.cloudTarget] = true
   }
 
   /// Whether `target` is valid for eAP `eap`'s pending decision (the context F).
