@@ -50,12 +50,31 @@ struct EdgeCloudBenchmark {
 
   @Test func calibration() throws {
     let c = Self.config(rate: 600, slots: 3300)
-    _ = try runOne("greedy-native+HPA", c, LeastUtilizedPolicy())
-    _ = try runOne("greedy-cross+HPA", c, LeastUtilizedPolicy(allowCrossCluster: true))
-    _ = try runOne("random-native+HPA", c, RandomValidPolicy(seed: 3, allowCrossCluster: false))
-    _ = try runOne("random-cross+HPA", c, RandomValidPolicy(seed: 3))
-    _ = try runOne("roundrobin+HPA", c, RoundRobinPolicy(eapCount: 3))
-    _ = try runOne("queueaware+HPA", c, QueueAwarePolicy())
+    // Native Kubernetes baselines: no cross-cluster routing, no long-slot rescheduling, FIFO.
+    var native = c
+    native.dispatch.crossCluster = false
+    native.dispatch.urgentRescheduling = false
+    native.dispatch.eapDequeue = .fifo
+    native.dispatch.nodeDequeue = .fifo
+    var nativeCross = native
+    nativeCross.dispatch.crossCluster = true
+    let greedy = try runOne("greedy-native+HPA", native, LeastUtilizedPolicy())
+    let greedyCross = try runOne(
+      "greedy+cross-cluster+HPA", nativeCross, LeastUtilizedPolicy(allowCrossCluster: true))
+    let random = try runOne("random-native+HPA", native, RandomValidPolicy(seed: 3))
+    _ = try runOne("roundrobin-native+HPA", native, RoundRobinPolicy(eapCount: 3))
+    _ = try runOne("greedy+KMPS-env+HPA", c, LeastUtilizedPolicy(allowCrossCluster: true))
+    _ = try runOne("random+KMPS-env+HPA", c, RandomValidPolicy(seed: 3))
+    let smart = try runOne("queueaware+KMPS-env+HPA", c, QueueAwarePolicy())
+    // Greedy_Native lands where the paper puts it; random is clearly worse; cross-cluster
+    // helps under the uneven default load; a queue-aware cross-cluster heuristic leaves room.
+    #expect(greedy.throughput > 0.72 && greedy.throughput < 0.88)
+    #expect(random.throughput < greedy.throughput - 0.03)
+    #expect(greedyCross.throughput > greedy.throughput + 0.02)
+    #expect(smart.throughput > greedy.throughput + 0.05)
+    let steady = smart.frameThroughput.dropFirst(6)
+    print("queueaware steady-state (after the HPA warm-up) Φ_f mean: "
+      + String(format: "%.3f", steady.reduce(0, +) / Double(steady.count)))
   }
 }
 

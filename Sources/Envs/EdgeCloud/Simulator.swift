@@ -558,32 +558,37 @@ public struct EdgeCloudSimulator: Sendable {
     return true
   }
 
-  /// Long-slot work: E_w update (Eq. 3); with urgent rescheduling, promotion of requests with
-  /// `deadline − now ≤ E_w (+ LAN latency at eAPs)` and moving urgent requests waiting in edge
-  /// node queues to a target that can still make it.
+  /// Long-slot work: E_w update (Eq. 3) and, with urgent rescheduling, the paper's urgency
+  /// detection. Detection runs only every long slot, so "now = deadline − E_w" is read as
+  /// "that moment falls before the next opportunity": eAP queues promote requests with
+  /// `deadline − now ≤ E_w + LAN latency + slot` (Ψ takes transmission into account), node and
+  /// cloud queues those with `deadline − now ≤ E_w + slot` (Ψ' ignores it); requests waiting
+  /// in edge node queues with `deadline − now ≤ E_w + long slot` are moved to the nearest
+  /// target that can still make it (`now + latency + E_w ≤ deadline`) when there is one.
   mutating func longSlot() {
     estimator.update()
     guard config.dispatch.urgentRescheduling else { return }
     let est = estimator.estimatesMs
     let lan = config.topology.lanLatencyMs
+    let slotMs = config.timing.slotMs
     est.withUnsafeBufferPointer { e in
       for b in 0..<eapCount {
         metrics.promotedUrgent += eapQueues[b].promoteUrgent(
-          nowMs: nowMs, estimatesMs: e, slackMs: lan)
+          nowMs: nowMs, estimatesMs: e, slackMs: lan + slotMs)
       }
     }
     rescheduleUrgentNodeRequests()
     est.withUnsafeBufferPointer { e in
       for g in 0..<groupQueues.count where groupQueues[g].count > 0 {
         metrics.promotedUrgent += groupQueues[g].promoteUrgent(
-          nowMs: nowMs, estimatesMs: e, slackMs: 0)
+          nowMs: nowMs, estimatesMs: e, slackMs: slotMs)
       }
     }
   }
 
-  /// Moves urgent requests out of edge node queues to the nearest target (own cluster, then
-  /// neighbouring clusters, then the cloud) with an idle replica and the resources now, from
-  /// which `now + latency + E_w ≤ deadline` still holds.
+  /// Moves urgent requests (`deadline − now ≤ E_w + long slot`) out of edge node queues to the
+  /// nearest target (own cluster, then neighbouring clusters, then the cloud) with an idle
+  /// replica and the resources now, from which `now + latency + E_w ≤ deadline` still holds.
   mutating func rescheduleUrgentNodeRequests() {
     let nc = topology.nodeCount
     let w = serviceCount
@@ -599,8 +604,9 @@ public struct EdgeCloudSimulator: Sendable {
     var moves: [(id: Int32, to: Int)] = []
     for g in 0..<topology.edgeNodeCount where groupQueues[g].count > 0 {
       var candidates: [QueueEntry] = []
+      let horizonMs = Double(config.timing.longSlotEverySlots) * config.timing.slotMs
       groupQueues[g].forEach { e in
-        if e.deadlineMs - nowMs <= estimator.estimatesMs[Int(e.service)] {
+        if e.deadlineMs - nowMs <= estimator.estimatesMs[Int(e.service)] + horizonMs {
           candidates.append(e)
         }
       }
