@@ -1,0 +1,159 @@
+import SeededRandom
+
+/// A dispatch policy for the fast API (`EdgeCloudSimulator.run`): called once per decision with
+/// the simulator borrowed read-only (no copies, no allocation).
+///
+/// `choose` must return a target in `0..<sim.targetCount` (edge nodes, cloud last) for which
+/// `sim.isValid(eap: d.eap, target:)` holds; an invalid target is counted and sent to the cloud.
+/// Learned policies write the observation with `sim.writeObservation(for:into:)` and the state
+/// with `sim.writeGlobalState(into:)`, and attribute `slotEnded`'s `outcome.rewards[b]` to every
+/// decision eAP `b` took in `outcome.slot`.
+public protocol DispatchPolicy {
+  /// Picks the target of decision `d`.
+  mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int
+  /// Called after every slot with its rewards u_{b,t}; `outcome.episodeEnded` marks the end of
+  /// the episode (a time limit: truncation).
+  mutating func slotEnded(_ outcome: SlotOutcome, _ sim: borrowing EdgeCloudSimulator)
+}
+
+extension DispatchPolicy {
+  /// Default: ignore slot outcomes.
+  public mutating func slotEnded(_ outcome: SlotOutcome, _ sim: borrowing EdgeCloudSimulator) {}
+}
+
+/// A dispatch policy from a closure (convenient; a concrete policy type is faster).
+public struct ClosureDispatchPolicy: DispatchPolicy {
+  let body: (DispatchDecision, borrowing EdgeCloudSimulator) -> Int
+
+  /// Wraps `body`.
+  public init(_ body: @escaping (DispatchDecision, borrowing EdgeCloudSimulator) -> Int) {
+    self.body = body
+  }
+
+  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    body(d, sim)
+  }
+}
+
+/// Uniformly random among the valid targets (cloud included); optionally restricted to the
+/// eAP's own cluster and the cloud.
+public struct RandomValidPolicy: DispatchPolicy, Sendable {
+  var rng: Xoshiro256
+  /// Also consider valid nodes of neighbouring clusters.
+  public var allowCrossCluster: Bool
+
+  /// A seeded random policy.
+  public init(seed: UInt64, allowCrossCluster: Bool = true) {
+    rng = Xoshiro256(seed: seed)
+    self.allowCrossCluster = allowCrossCluster
+  }
+
+  @inline(__always)
+  func eligible(_ d: DispatchDecision, _ a: Int, _ sim: borrowing EdgeCloudSimulator) -> Bool {
+    guard sim.isValid(eap: d.eap, target: a) else { return false }
+    return allowCrossCluster || a == sim.topology.cloudTarget
+      || sim.topology.nodeCluster[a] == d.eap
+  }
+
+  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    var valid = 0
+    for a in 0..<sim.targetCount where eligible(d, a, sim) { valid += 1 }
+    var k = Int(rng.next() % UInt64(max(1, valid)))
+    for a in 0..<sim.targetCount where eligible(d, a, sim) {
+      if k == 0 { return a }
+      k -= 1
+    }
+    return sim.topology.cloudTarget
+  }
+}
+
+/// Greedy_Native: each request to the valid edge node with the lowest CPU utilization, counted
+/// as Kubernetes' scheduler does — CPU in use plus the CPU of requests already bound to the node
+/// but not started (in transit or queued) — the cloud when no edge node is valid. By
+/// default only the eAP's own cluster is considered (native Kubernetes has no cross-cluster
+/// routing).
+public struct LeastUtilizedPolicy: DispatchPolicy, Sendable {
+  /// Also consider valid nodes of neighbouring clusters.
+  public var allowCrossCluster: Bool
+
+  /// Creates the policy.
+  public init(allowCrossCluster: Bool = false) { self.allowCrossCluster = allowCrossCluster }
+
+  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    let topo = sim.topology
+    var best = topo.cloudTarget
+    var bestU = Double.infinity
+    for n in 0..<topo.edgeNodeCount where sim.isValid(eap: d.eap, target: n) {
+      if !allowCrossCluster && topo.nodeCluster[n] != d.eap { continue }
+      let u = (sim.cpuUsedCores(node: n) + sim.pendingCPUCores(target: n)) / topo.nodeCPUCores[n]
+      if u < bestU {
+        bestU = u
+        best = n
+      }
+    }
+    return best
+  }
+}
+
+/// Round-robin over the valid targets of each eAP (edge nodes first, then the cloud).
+public struct RoundRobinPolicy: DispatchPolicy, Sendable {
+  var next: [Int]
+
+  /// Creates the policy for `eapCount` eAPs.
+  public init(eapCount: Int) { next = [Int](repeating: 0, count: eapCount) }
+
+  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    let t = sim.targetCount
+    for k in 0..<t {
+      let a = (next[d.eap] + k) % t
+      if sim.isValid(eap: d.eap, target: a) {
+        next[d.eap] = (a + 1) % t
+        return a
+      }
+    }
+    return sim.topology.cloudTarget
+  }
+}
+
+/// An "oracle-ish" queue-aware heuristic: estimates the completion time at every valid target
+/// (transmission + expected wait behind the requests of the same service queued or in transit
+/// there, spread over its replicas + E_w) and picks the earliest, preferring targets that meet
+/// the deadline; uses cross-cluster targets whenever the mask allows. It shows the headroom a
+/// learned dispatcher can reach over Greedy_Native.
+public struct QueueAwarePolicy: DispatchPolicy, Sendable {
+  /// Creates the policy.
+  public init() {}
+
+  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    let topo = sim.topology
+    let w = d.service
+    let eW = sim.estimator.estimatesMs[w]
+    var best = topo.cloudTarget
+    var bestT = Double.infinity
+    for a in 0..<sim.targetCount where sim.isValid(eap: d.eap, target: a) {
+      let lat = topo.latencyMs(eap: d.eap, target: a)
+      var servers = 0
+      var idle = 0
+      if a == topo.cloudTarget {
+        for n in topo.edgeNodeCount..<topo.nodeCount {
+          servers += sim.replicaCount(service: w, node: n) - sim.pendingRemovals(service: w, node: n)
+          idle += sim.idleReplicas(service: w, node: n)
+        }
+      } else {
+        servers = sim.replicaCount(service: w, node: a) - sim.pendingRemovals(service: w, node: a)
+        idle = sim.idleReplicas(service: w, node: a)
+      }
+      let ahead = sim.queueLength(target: a, service: w) + sim.inTransitCount(target: a)
+      let waiting = max(0, ahead + 1 - idle)
+      let waitMs = Double(waiting) / Double(max(1, servers)) * eW
+      let finish = d.nowMs + lat + waitMs + eW
+      // Deadline-feasible targets first, then the earliest finish.
+      let score = finish <= d.deadlineMs ? finish : finish + 1e6
+      if score < bestT {
+        bestT = score
+        best = a
+      }
+    }
+    return best
+  }
+}
