@@ -22,11 +22,25 @@ public struct MAPPOAgent: ParameterVisitable {
     rng: inout Xoshiro256
   ) {
     let hiddenInit = Initializer.orthogonal(gain: Float(2).squareRoot())
+    let actorSizes = [actorInputDim] + config.actorHiddenSizes + [actionCount]
+    var layers: [Linear] = []
+    for i in 0..<(actorSizes.count - 1) {
+      let isHead = i == actorSizes.count - 2
+      // A ReLU + 1 head unit whose pre-activation is ≤ 0 for every input is dead for good (its
+      // score is stuck at 1); a positive head bias starts every unit in the active region.
+      let headBias: Initializer =
+        config.maskMode == .contextFilter ? .constant(config.scoreHeadBias) : .zeros
+      layers.append(
+        Linear(
+          inFeatures: actorSizes[i], outFeatures: actorSizes[i + 1],
+          initializer: isHead ? .orthogonal(gain: 0.01) : hiddenInit,
+          biasInitializer: isHead ? headBias : .zeros, rng: &rng))
+    }
+    let headActivation: Activation = config.maskMode == .contextFilter ? .positivePlusOne : .none
     actor = MLP(
-      sizes: [actorInputDim] + config.actorHiddenSizes + [actionCount],
-      activation: config.hiddenActivation,
-      outputActivation: config.maskMode == .contextFilter ? .positivePlusOne : .none,
-      initializer: hiddenInit, outputInitializer: .orthogonal(gain: 0.01), rng: &rng)
+      layers: layers,
+      activations: Array(repeating: config.hiddenActivation, count: layers.count - 1)
+        + [headActivation])
     critic = MLP(
       sizes: [stateDim] + config.criticHiddenSizes + [1], activation: config.hiddenActivation,
       initializer: hiddenInit, outputInitializer: .orthogonal(gain: 1), rng: &rng)

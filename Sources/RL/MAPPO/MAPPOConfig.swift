@@ -20,6 +20,9 @@ public struct MAPPOConfig: Codable, Sendable, Equatable {
   /// How invalid actions are removed: the paper's Eq. 2 filter on a ReLU + 1 head, or logit
   /// masking on a linear head.
   public var maskMode: MaskMode = .contextFilter
+  /// Initial bias of the ReLU + 1 score head (`.contextFilter` only): positive, so that every
+  /// score unit starts in the ReLU's active region instead of possibly dead at score 1.
+  public var scoreHeadBias: Float = 1
   /// Append a one-hot agent id (of `numAgents`) to each actor input.
   public var appendAgentID: Bool = false
   /// Initial Adam learning rate (paper: 5e-4).
