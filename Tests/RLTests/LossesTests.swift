@@ -22,8 +22,11 @@ private func close(_ a: Float, _ b: Float, _ tolerance: Float = 1e-5) -> Bool {
 
   @Test func valueLossesMatchHandValues() {
     // ½ mean((1 − 0)², (2 − 4)²) = ½ · 2.5.
-    #expect(close(PPOLoss.unclippedValueLoss(values: Tensor([1, 2]), returns: Tensor([0, 4])).scalar, 1.25))
-    // V [1.5, 0], V_old [1, 1], R [2, 0], ε 0.2: clipped V [1.2, 0.8] → ½ mean(max(.25, .64), max(0, .64)).
+    #expect(
+      close(
+        PPOLoss.unclippedValueLoss(values: Tensor([1, 2]), returns: Tensor([0, 4])).scalar, 1.25))
+    // V [1.5, 0], V_old [1, 1], R [2, 0], ε 0.2: clipped V [1.2, 0.8]
+    // → ½ mean(max(.25, .64), max(0, .64)) = 0.32.
     let clipped = PPOLoss.clippedValueLoss(
       values: Tensor([1.5, 0]), oldValues: Tensor([1, 1]), returns: Tensor([2, 0]), clipCoef: 0.2)
     #expect(close(clipped.scalar, 0.32))
@@ -40,8 +43,12 @@ private func close(_ a: Float, _ b: Float, _ tolerance: Float = 1e-5) -> Bool {
     let g = loss.backward()[values]!.scalars
     #expect(close(g[0], -0.5 / 3) && close(g[1], -1.0 / 3) && close(g[2], 1.0 / 3))
     // δ = 0.5 on d = 2: 0.5 · (2 − 0.25) = 0.875.
-    #expect(close(PPOLoss.huberValueLoss(values: Tensor([2]), returns: Tensor([0]), delta: 0.5).scalar, 0.875))
-    // Clipped Huber: V 1.5, V_old 1, R 3, ε 0.2 → clipped V 1.2: max(huber(−1.5), huber(−1.8)) = 1.3.
+    #expect(
+      close(
+        PPOLoss.huberValueLoss(values: Tensor([2]), returns: Tensor([0]), delta: 0.5).scalar, 0.875)
+    )
+    // Clipped Huber: V 1.5, V_old 1, R 3, ε 0.2 → clipped V 1.2:
+    // max(huber(−1.5), huber(−1.8)) = 1.3.
     let clipped = PPOLoss.clippedHuberValueLoss(
       values: Tensor([1.5]), oldValues: Tensor([1]), returns: Tensor([3]), clipCoef: 0.2, delta: 1)
     #expect(close(clipped.scalar, 1.3))

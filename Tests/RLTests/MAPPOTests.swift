@@ -6,7 +6,8 @@ import TensorModule
 import Testing
 
 /// Mean team reward per step of a uniformly random masked policy on `game`, measured.
-private func randomPolicyStepReward(_ game: TargetCoverageGame, steps: Int, seed: UInt64) -> Double {
+private func randomPolicyStepReward(_ game: TargetCoverageGame, steps: Int, seed: UInt64) -> Double
+{
   var env = game
   var rng = Xoshiro256(seed: seed)
   var current = env.reset(seed: seed)
@@ -37,7 +38,9 @@ private func smallConfig(_ mode: MaskMode) -> MAPPOConfig {
 /// Trains MAPPO on the coverage game through a synchronous `DualBufferLearner` and returns the
 /// mean reward per decision of the final policy, measured greedily-free (sampled) over fresh
 /// episodes.
-private func trainCoverage(mode: MaskMode, cycles: Int, seed: UInt64, lr: Float? = nil) throws -> Double {
+private func trainCoverage(mode: MaskMode, cycles: Int, seed: UInt64, lr: Float? = nil) throws
+  -> Double
+{
   let game = try TargetCoverageGame(seed: seed)
   var config = smallConfig(mode)
   if let lr { config.learningRate = lr }
@@ -61,7 +64,8 @@ private func trainCoverage(mode: MaskMode, cycles: Int, seed: UInt64, lr: Float?
   var evaluation = MAPPOCollector(env: try TargetCoverageGame(seed: seed + 100), seed: seed + 100)
   var evaluationBatch = batch
   evaluationBatch.removeAll()
-  try evaluation.collect(steps: 400, policy: learner.weights.latest().weights, into: &evaluationBatch)
+  try evaluation.collect(
+    steps: 400, policy: learner.weights.latest().weights, into: &evaluationBatch)
   return Double(evaluationBatch.meanReward)
 }
 
@@ -70,7 +74,9 @@ private func trainCoverage(mode: MaskMode, cycles: Int, seed: UInt64, lr: Float?
   /// advantage sign flipped stays at or below random.
   /// Scores of the Eq. 2 filter are linear, not exponential, in the head's output, so that
   /// mode needs a larger step size to become as decisive in the same budget.
-  @Test(arguments: [(MaskMode.logits, 3e-3, 60), (.contextFilter, 1e-2, 100)] as [(MaskMode, Float, Int)])
+  @Test(
+    arguments: [(MaskMode.logits, 3e-3, 60), (.contextFilter, 1e-2, 100)]
+      as [(MaskMode, Float, Int)])
   func mappoBeatsRandomOnTargetCoverage(mode: MaskMode, learningRate: Float, cycles: Int) throws {
     let game = try TargetCoverageGame(seed: 0)
     let random = randomPolicyStepReward(game, steps: 4000, seed: 9)
@@ -140,7 +146,8 @@ private func trainCoverage(mode: MaskMode, cycles: Int, seed: UInt64, lr: Float?
     let stored = batch.streams[0].values + batch.streams[1].values
     #expect(stored.count == 3 && zip(stored, v).allSatisfy { abs($0 - $1) < 1e-5 })
     // Explained variance from hand returns [2, 2, 5] against those values.
-    let expected = PPODiagnostics.explainedVariance(predicted: [v[0], v[1], v[2]], target: [2, 2, 5])
+    let expected = PPODiagnostics.explainedVariance(
+      predicted: [v[0], v[1], v[2]], target: [2, 2, 5])
     #expect(abs(stats.explainedVariance - expected) < 1e-5)
   }
 

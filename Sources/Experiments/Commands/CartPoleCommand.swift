@@ -25,7 +25,8 @@ struct CartPoleCommand: ParsableCommand {
 
   func validate() throws {
     if let totalTimesteps, totalTimesteps < 512 {
-      throw ValidationError("--total-timesteps must be at least one rollout (512), got \(totalTimesteps)")
+      throw ValidationError(
+        "--total-timesteps must be at least one rollout (512), got \(totalTimesteps)")
     }
   }
 
@@ -85,7 +86,8 @@ enum CartPoleExperiment {
           episodeCount += 1
           try episodeLog.log([
             ("seed", .int(Int(seed))), ("episode", .int(episodeCount)),
-            ("global_step", .int(log.globalStep)), ("episodic_return", .double(episode.episodeReturn)),
+            ("global_step", .int(log.globalStep)),
+            ("episodic_return", .double(episode.episodeReturn)),
             ("episodic_length", .int(episode.length)),
           ])
         }
@@ -102,7 +104,9 @@ enum CartPoleExperiment {
           ])
         progress.update(
           done: log.globalStep,
-          metrics: ["return100": rolling, "approx_kl": Double(s.approxKL), "sps": log.stepsPerSecond])
+          metrics: [
+            "return100": rolling, "approx_kl": Double(s.approxKL), "sps": log.stepsPerSecond,
+          ])
       }
       progress.finish()
       let elapsed = (ContinuousClock.now - seedStart).components

@@ -116,7 +116,8 @@ public struct MaskedCategorical: Sendable {
     for (row, action) in actions.enumerated() {
       precondition(
         action >= 0 && action < actionCount,
-        "MaskedCategorical.logProbability: action \(action) of row \(row) not in 0..<\(actionCount)")
+        "MaskedCategorical.logProbability: action \(action) of row \(row) not in 0..<\(actionCount)"
+      )
       precondition(
         mask?[row * actionCount + action] ?? true,
         "MaskedCategorical.logProbability: action \(action) of row \(row) is masked")
@@ -139,7 +140,8 @@ public struct MaskedCategorical: Sendable {
     let p = probabilities.scalars
     return p.withUnsafeBufferPointer { pp in
       (0..<batchSize).map { row in
-        let rowPointer = UnsafeBufferPointer(rebasing: pp[(row * actionCount)..<((row + 1) * actionCount)])
+        let rowPointer = UnsafeBufferPointer(
+          rebasing: pp[(row * actionCount)..<((row + 1) * actionCount)])
         return Self.sample(probabilities: rowPointer, using: &rng)
       }
     }

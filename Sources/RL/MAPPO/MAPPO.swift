@@ -203,7 +203,9 @@ public struct MAPPO: Sendable {
     let numMinibatches = Swift.min(config.numMinibatches, count)
     var clippedSamples: Float = 0
     for _ in 0..<config.updateEpochs {
-      for indices in Self.shuffledMinibatches(count: count, numMinibatches: numMinibatches, rng: &rng) {
+      for indices in Self.shuffledMinibatches(
+        count: count, numMinibatches: numMinibatches, rng: &rng)
+      {
         optimizer.learningRate = config.learningRateSchedule.rate(atStep: optimizerSteps)
         var (grads, step) = minibatchGradients(samples, indices)
         stats.gradNorm = grads.clip(globalNorm: config.maxGradNorm)
@@ -238,7 +240,9 @@ public struct MAPPO: Sendable {
 
   /// Forward and backward on one minibatch; the loss graph dies with this call, before the
   /// optimizer mutates the parameters.
-  private func minibatchGradients(_ samples: Samples, _ indices: [Int]) -> (Gradients, MinibatchStep) {
+  private func minibatchGradients(_ samples: Samples, _ indices: [Int]) -> (
+    Gradients, MinibatchStep
+  ) {
     let n = indices.count
     let inputDim = agent.actor.layers[0].inFeatures
     let actorInputs = Tensor(
@@ -255,7 +259,8 @@ public struct MAPPO: Sendable {
     let returns = Tensor(indices.map { normalize(samples.returns[$0]) })
     let oldValues = Tensor(indices.map { normalize(samples.values[$0]) })
 
-    let distribution = MaskedCategorical(config.maskMode, outputs: agent.actor(actorInputs), mask: masks)
+    let distribution = MaskedCategorical(
+      config.maskMode, outputs: agent.actor(actorInputs), mask: masks)
     let newLogProbs = distribution.logProbability(of: actions)
     let logRatio = newLogProbs - oldLogProbs
     let ratio = logRatio.exp()

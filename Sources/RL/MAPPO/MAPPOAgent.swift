@@ -86,7 +86,8 @@ public struct RunningMeanStd: Codable, Sendable, Equatable {
     guard !values.isEmpty else { return }
     let n = Double(values.count)
     let batchMean = values.reduce(0.0) { $0 + Double($1) } / n
-    let batchVariance = values.reduce(0.0) { $0 + (Double($1) - batchMean) * (Double($1) - batchMean) } / n
+    let batchVariance =
+      values.reduce(0.0) { $0 + (Double($1) - batchMean) * (Double($1) - batchMean) } / n
     let delta = batchMean - mean
     let total = count + n
     let m2 = variance * count + batchVariance * n + delta * delta * count * n / total

@@ -90,7 +90,8 @@ public struct MAPPOBatch: Sendable {
       ("actionMask", actionMask.count, actionCount), ("state", state.count, stateDim),
     ]
     for (name, got, want) in sizes where got != want {
-      throw RLInputError(component: component, field: name, reason: "has \(got) entries, expected \(want)")
+      throw RLInputError(
+        component: component, field: name, reason: "has \(got) entries, expected \(want)")
     }
     guard action >= 0 && action < actionCount && actionMask[action] else {
       throw RLInputError(

@@ -82,7 +82,9 @@ public struct MAPPOConfig: Codable, Sendable, Equatable {
     for (name, value) in positives where value < 1 {
       throw RLInputError(component: component, field: name, reason: "must be ≥ 1, got \(value)")
     }
-    for (name, sizes) in [("actorHiddenSizes", actorHiddenSizes), ("criticHiddenSizes", criticHiddenSizes)]
+    for (name, sizes) in [
+      ("actorHiddenSizes", actorHiddenSizes), ("criticHiddenSizes", criticHiddenSizes),
+    ]
     where sizes.isEmpty || !sizes.allSatisfy({ $0 > 0 }) {
       throw RLInputError(component: component, field: name, reason: "needs positive widths")
     }

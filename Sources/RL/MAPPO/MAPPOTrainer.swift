@@ -33,7 +33,8 @@ public final class MAPPOTrainer: Sendable {
 
   /// A dual-buffer learner whose training function is `train(_:)`, publishing actor snapshots
   /// (version 0 is the current policy).
-  public func makeDualBufferLearner(mode: LearnerMode) -> DualBufferLearner<MAPPOBatch, MAPPOPolicy> {
+  public func makeDualBufferLearner(mode: LearnerMode) -> DualBufferLearner<MAPPOBatch, MAPPOPolicy>
+  {
     DualBufferLearner(mode: mode, initialWeights: policy) { [self] batch in
       try self.train(batch)
     }
