@@ -8,7 +8,7 @@ import ArgumentParser
 @main
 struct ExperimentCommand: ParsableCommand {
   /// Figure subcommands in paper order (fig7 … fig18, cartpole). Register new ones here.
-  static let figureCommands: [any ParsableCommand.Type] = []
+  static let figureCommands: [any ParsableCommand.Type] = [CartPoleCommand.self]
 
   /// Utility subcommands, always present.
   static let utilityCommands: [any ParsableCommand.Type] = [ListCommand.self, DemoCommand.self]

@@ -1,0 +1,323 @@
+import SeededRandom
+import TensorModule
+
+/// What one MAPPO update cycle measured (losses and KL of the last minibatch).
+public struct MAPPOUpdateStats: Sendable, Equatable {
+  /// Decisions trained on.
+  public var samples: Int = 0
+  /// The learning rate of the last optimizer step.
+  public var learningRate: Float = 0
+  /// Clipped surrogate loss.
+  public var policyLoss: Float = 0
+  /// Critic loss (Huber or ½ MSE, on normalized targets when value normalization is on).
+  public var valueLoss: Float = 0
+  /// Mean entropy over valid actions.
+  public var entropy: Float = 0
+  /// `mean((r − 1) − log r)`.
+  public var approxKL: Float = 0
+  /// Fraction of samples with `|r − 1| > clipCoef` over the whole cycle.
+  public var clipFraction: Float = 0
+  /// `1 − Var(R − V) / Var(R)` of the values the targets were computed with.
+  public var explainedVariance: Float = 0
+  /// Global gradient norm before clipping (last minibatch).
+  public var gradNorm: Float = 0
+  /// Mean reward per decision in the batch.
+  public var meanReward: Float = 0
+  /// Optimizer steps in this cycle.
+  public var minibatchesRun: Int = 0
+
+  /// Zeroed statistics.
+  public init() {}
+}
+
+/// Multi-agent PPO with a shared, decentralized actor and a centralized critic on the global
+/// state (the paper's request dispatcher).
+///
+/// `update(_:)` takes a `MAPPOBatch` of per-agent decision streams, evaluates the stored global
+/// states with the (target) critic, computes GAE per stream, and runs clipped-surrogate epochs
+/// with masked policies (logit mask or the Eq. 2 context filter), a Huber or MSE critic, an
+/// entropy bonus and global-norm clipping. `policy` is the actor snapshot to publish.
+public struct MAPPO: Sendable {
+  /// The hyperparameters.
+  public let config: MAPPOConfig
+  /// The trained networks.
+  public var agent: MAPPOAgent
+  /// The frozen critic that computes values for GAE and targets (when enabled).
+  public internal(set) var targetCritic: MLP?
+  /// Running statistics of the returns (when value normalization is on).
+  public internal(set) var valueNormalizer: RunningMeanStd?
+  /// Adam over `agent`.
+  public var optimizer: Adam
+  /// Number of agents (streams); the length of the appended agent id.
+  public let numAgents: Int
+  /// Floats per local observation (without agent id).
+  public let observationDim: Int
+  /// Floats per global state.
+  public let stateDim: Int
+  /// Actions per decision.
+  public let actionCount: Int
+  /// Update cycles completed.
+  public private(set) var updateCount = 0
+  /// Optimizer steps taken (drives the learning-rate schedule).
+  public private(set) var optimizerSteps = 0
+  private var rng: Xoshiro256
+
+  /// A learner with networks initialized from `seed`.
+  ///
+  /// - Throws: `RLInputError` for an invalid config or non-positive sizes.
+  public init(
+    config: MAPPOConfig, numAgents: Int, observationDim: Int, stateDim: Int, actionCount: Int,
+    seed: UInt64
+  ) throws {
+    try config.validate()
+    for (name, value) in [
+      ("numAgents", numAgents), ("observationDim", observationDim), ("stateDim", stateDim),
+      ("actionCount", actionCount),
+    ] where value < 1 {
+      throw RLInputError(component: "MAPPO.init", field: name, reason: "must be ≥ 1")
+    }
+    self.config = config
+    self.numAgents = numAgents
+    self.observationDim = observationDim
+    self.stateDim = stateDim
+    self.actionCount = actionCount
+    var rng = Xoshiro256(seed: seed)
+    var initRNG = rng.split()
+    let inputDim = observationDim + (config.appendAgentID ? numAgents : 0)
+    agent = MAPPOAgent(
+      actorInputDim: inputDim, stateDim: stateDim, actionCount: actionCount, config: config,
+      rng: &initRNG)
+    targetCritic = config.useTargetValueNetwork ? agent.critic.detached() : nil
+    valueNormalizer = config.normalizeValues ? RunningMeanStd() : nil
+    optimizer = Adam(learningRate: config.learningRate, epsilon: config.adamEpsilon)
+    self.rng = rng
+  }
+
+  /// The current actor as a detached policy to publish to the acting agents.
+  public var policy: MAPPOPolicy {
+    MAPPOPolicy(
+      actor: agent.actor, maskMode: config.maskMode,
+      agentIDCount: config.appendAgentID ? numAgents : nil)
+  }
+
+  /// Denormalized values of global states `[count * stateDim]` under the critic that computes
+  /// targets (the target critic when enabled), `[count]`.
+  public func values(states: [Float]) -> [Float] {
+    let count = states.count / stateDim
+    guard count > 0 else { return [] }
+    let critic = targetCritic ?? agent.critic.detached()
+    let raw = critic(Tensor(shape: [count, stateDim], scalars: states)).scalars
+    guard let valueNormalizer else { return raw }
+    return raw.map(valueNormalizer.denormalize)
+  }
+
+  /// The flat training arrays of one batch, after GAE.
+  private struct Samples {
+    var actorInputs: [Float] = []
+    var masks: [Bool] = []
+    var actions: [Int] = []
+    var logProbs: [Float] = []
+    var states: [Float] = []
+    var values: [Float] = []
+    var advantages: [Float] = []
+    var returns: [Float] = []
+  }
+
+  /// Evaluates values, runs GAE per stream and flattens the streams. Writes the values into
+  /// `batch`'s streams.
+  private func prepare(_ batch: inout MAPPOBatch) throws -> Samples {
+    let component = "MAPPO.update"
+    guard batch.observationDim == observationDim, batch.stateDim == stateDim,
+      batch.actionCount == actionCount
+    else {
+      throw RLInputError(
+        component: component, field: "batch",
+        reason: "dims (obs \(batch.observationDim), state \(batch.stateDim), actions "
+          + "\(batch.actionCount)) differ from the learner's (\(observationDim), \(stateDim), "
+          + "\(actionCount))")
+    }
+    if config.appendAgentID && batch.streams.count > numAgents {
+      throw RLInputError(
+        component: component, field: "batch.streams",
+        reason: "\(batch.streams.count) streams but agent ids cover \(numAgents) agents")
+    }
+    var samples = Samples()
+    for (agentIndex, stream) in batch.streams.enumerated() where stream.count > 0 {
+      let n = stream.count
+      let lastDone = stream.terminated[n - 1] || stream.truncated[n - 1]
+      guard lastDone || stream.bootstrapState != nil else {
+        throw RLInputError(
+          component: component, field: "streams[\(agentIndex)].bootstrapState",
+          reason: "the last decision did not end an episode; set the state it continues from")
+      }
+      // One critic pass over the decision states, the truncation states and the bootstrap.
+      var evaluated = stream.states
+      let truncatedIndices = stream.finalStates.keys.sorted()
+      for i in truncatedIndices { evaluated.append(contentsOf: stream.finalStates[i]!) }
+      if let bootstrap = stream.bootstrapState { evaluated.append(contentsOf: bootstrap) }
+      let allValues = values(states: evaluated)
+      let values = Array(allValues[0..<n])
+      var nextValues = [Float](repeating: 0, count: n)
+      for i in 0..<(n - 1) { nextValues[i] = values[i + 1] }
+      if stream.bootstrapState != nil { nextValues[n - 1] = allValues[allValues.count - 1] }
+      for (k, i) in truncatedIndices.enumerated() { nextValues[i] = allValues[n + k] }
+      let gae = try GAE.compute(
+        rewards: stream.rewards, values: values, nextValues: nextValues,
+        terminated: stream.terminated, truncated: stream.truncated, numEnvs: 1,
+        gamma: config.gamma, lambda: config.gaeLambda)
+      batch.streams[agentIndex].values = values
+      for i in 0..<n {
+        samples.actorInputs.append(
+          contentsOf: stream.observations[(i * observationDim)..<((i + 1) * observationDim)])
+        if config.appendAgentID {
+          for a in 0..<numAgents { samples.actorInputs.append(a == agentIndex ? 1 : 0) }
+        }
+      }
+      samples.masks.append(contentsOf: stream.actionMasks)
+      samples.actions.append(contentsOf: stream.actions)
+      samples.logProbs.append(contentsOf: stream.logProbs)
+      samples.states.append(contentsOf: stream.states)
+      samples.values.append(contentsOf: values)
+      samples.advantages.append(contentsOf: gae.advantages)
+      samples.returns.append(contentsOf: gae.returns)
+    }
+    return samples
+  }
+
+  /// One update cycle on `batch` (which receives the critic values of its decisions).
+  ///
+  /// - Throws: `RLInputError` when the batch does not match the learner or a stream that does
+  ///   not end an episode lacks its bootstrap state.
+  @discardableResult
+  public mutating func update(_ batch: inout MAPPOBatch) throws -> MAPPOUpdateStats {
+    var stats = MAPPOUpdateStats()
+    let samples = try prepare(&batch)
+    let count = samples.actions.count
+    stats.samples = count
+    stats.meanReward = batch.meanReward
+    guard count > 0 else { return stats }
+    stats.explainedVariance = PPODiagnostics.explainedVariance(
+      predicted: samples.values, target: samples.returns)
+    if config.normalizeValues { valueNormalizer!.update(samples.returns) }
+
+    let numMinibatches = Swift.min(config.numMinibatches, count)
+    var clippedSamples: Float = 0
+    for _ in 0..<config.updateEpochs {
+      for indices in Self.shuffledMinibatches(
+        count: count, numMinibatches: numMinibatches, rng: &rng)
+      {
+        optimizer.learningRate = config.learningRateSchedule.rate(atStep: optimizerSteps)
+        var (grads, step) = minibatchGradients(samples, indices)
+        stats.gradNorm = grads.clip(globalNorm: config.maxGradNorm)
+        optimizer.update(&agent, along: grads)
+        optimizerSteps += 1
+        stats.minibatchesRun += 1
+        stats.learningRate = optimizer.learningRate
+        stats.policyLoss = step.policyLoss
+        stats.valueLoss = step.valueLoss
+        stats.entropy = step.entropy
+        stats.approxKL = PPODiagnostics.approxKL(logRatios: step.logRatios)
+        clippedSamples +=
+          PPODiagnostics.clipFraction(logRatios: step.logRatios, clipCoef: config.clipCoef)
+          * Float(indices.count)
+      }
+    }
+    stats.clipFraction = clippedSamples / Float(count * config.updateEpochs)
+    updateCount += 1
+    if config.useTargetValueNetwork && updateCount % config.targetUpdateInterval == 0 {
+      targetCritic = agent.critic.detached()
+    }
+    return stats
+  }
+
+  /// The terms of one minibatch.
+  private struct MinibatchStep {
+    var policyLoss: Float
+    var valueLoss: Float
+    var entropy: Float
+    var logRatios: [Float]
+  }
+
+  /// Forward and backward on one minibatch; the loss graph dies with this call, before the
+  /// optimizer mutates the parameters.
+  private func minibatchGradients(_ samples: Samples, _ indices: [Int]) -> (
+    Gradients, MinibatchStep
+  ) {
+    let n = indices.count
+    let inputDim = agent.actor.layers[0].inFeatures
+    let actorInputs = Tensor(
+      shape: [n, inputDim], scalars: Self.gatherRows(samples.actorInputs, width: inputDim, indices))
+    let masks = Self.gatherRows(samples.masks, width: actionCount, indices)
+    let states = Tensor(
+      shape: [n, stateDim], scalars: Self.gatherRows(samples.states, width: stateDim, indices))
+    let actions = indices.map { samples.actions[$0] }
+    let oldLogProbs = Tensor(indices.map { samples.logProbs[$0] })
+    let rawAdvantages = indices.map { samples.advantages[$0] }
+    let advantages = Tensor(
+      config.normAdv ? PPODiagnostics.normalized(rawAdvantages) : rawAdvantages)
+    let normalize: (Float) -> Float = { [valueNormalizer] in valueNormalizer?.normalize($0) ?? $0 }
+    let returns = Tensor(indices.map { normalize(samples.returns[$0]) })
+    let oldValues = Tensor(indices.map { normalize(samples.values[$0]) })
+
+    let distribution = MaskedCategorical(
+      config.maskMode, outputs: agent.actor(actorInputs), mask: masks)
+    let newLogProbs = distribution.logProbability(of: actions)
+    let logRatio = newLogProbs - oldLogProbs
+    let ratio = logRatio.exp()
+    let policyLoss = PPOLoss.clippedSurrogate(
+      ratio: ratio, advantages: advantages, clipCoef: config.clipCoef)
+    let newValues = agent.critic(states).reshaped(to: [-1])
+    let valueLoss = criticLoss(values: newValues, oldValues: oldValues, returns: returns)
+    let entropyBonus = PPOLoss.entropyBonus(entropy: distribution.entropy())
+    let loss = policyLoss - config.entCoef * entropyBonus + config.vfCoef * valueLoss
+    let grads = loss.backward()
+
+    let step = MinibatchStep(
+      policyLoss: policyLoss.scalar, valueLoss: valueLoss.scalar, entropy: entropyBonus.scalar,
+      logRatios: logRatio.scalars)
+    return (grads, step)
+  }
+
+  /// The configured critic loss (Huber or ½ MSE, clipped or not).
+  private func criticLoss(values: Tensor, oldValues: Tensor, returns: Tensor) -> Tensor {
+    switch (config.valueLoss, config.clipValueLoss) {
+    case (.mse, false):
+      return PPOLoss.unclippedValueLoss(values: values, returns: returns)
+    case (.mse, true):
+      return PPOLoss.clippedValueLoss(
+        values: values, oldValues: oldValues, returns: returns, clipCoef: config.clipCoef)
+    case (.huber(let delta), false):
+      return PPOLoss.huberValueLoss(values: values, returns: returns, delta: delta)
+    case (.huber(let delta), true):
+      return PPOLoss.clippedHuberValueLoss(
+        values: values, oldValues: oldValues, returns: returns, clipCoef: config.clipCoef,
+        delta: delta)
+    }
+  }
+
+  private static func shuffledMinibatches(
+    count: Int, numMinibatches: Int, rng: inout Xoshiro256
+  ) -> [[Int]] {
+    var order = Array(0..<count)
+    for i in stride(from: count - 1, to: 0, by: -1) {
+      order.swapAt(i, Int.random(in: 0...i, using: &rng))
+    }
+    let base = count / numMinibatches
+    let larger = count % numMinibatches
+    var batches: [[Int]] = []
+    var start = 0
+    for b in 0..<numMinibatches {
+      let size = base + (b < larger ? 1 : 0)
+      batches.append(Array(order[start..<(start + size)]))
+      start += size
+    }
+    return batches
+  }
+
+  private static func gatherRows<T>(_ source: [T], width: Int, _ indices: [Int]) -> [T] {
+    var out = [T]()
+    out.reserveCapacity(indices.count * width)
+    for i in indices { out.append(contentsOf: source[(i * width)..<((i + 1) * width)]) }
+    return out
+  }
+}

@@ -1,0 +1,163 @@
+/// The decisions of one agent stream (one agent, possibly over several episodes), in the order
+/// they were taken. Each decision carries the global state at decision time, its reward and its
+/// done flags, so agents that act asynchronously (one sample per decision) fit as well as
+/// agents that act in lockstep.
+public struct MAPPOStream: Sendable {
+  /// Local observations `[count * observationDim]`.
+  public internal(set) var observations: [Float] = []
+  /// Action masks `[count * actionCount]`.
+  public internal(set) var actionMasks: [Bool] = []
+  /// Actions taken `[count]`.
+  public internal(set) var actions: [Int] = []
+  /// Log-probabilities of the actions under the acting policy `[count]`.
+  public internal(set) var logProbs: [Float] = []
+  /// Global states at decision time `[count * stateDim]`.
+  public internal(set) var states: [Float] = []
+  /// Rewards of the decisions `[count]`.
+  public internal(set) var rewards: [Float] = []
+  /// The decision ended its episode in a terminal state (no bootstrap) `[count]`.
+  public internal(set) var terminated: [Bool] = []
+  /// The decision's episode was cut short (bootstrap from `finalStates`) `[count]`.
+  public internal(set) var truncated: [Bool] = []
+  /// For truncated decisions: the global state after them, by decision index.
+  public internal(set) var finalStates: [Int: [Float]] = [:]
+  /// The state where the stream continues after its last decision (needed when that decision
+  /// did not end an episode); nil otherwise.
+  public internal(set) var bootstrapState: [Float]?
+  /// Critic values `V(state)` of the decisions `[count]`, written by the learner at the start
+  /// of an update (empty before).
+  public internal(set) var values: [Float] = []
+
+  /// Number of decisions.
+  public var count: Int { actions.count }
+}
+
+/// The transition store MAPPO trains on: one `MAPPOStream` per agent (stream `i` is agent `i`,
+/// which is also the agent id appended to observations when `appendAgentID` is on).
+///
+/// The collector appends decisions; the learner computes values from the stored global states
+/// with its (target) critic, then GAE per stream. A batch is a value: hand it to
+/// `DualBufferLearner.submit` and keep filling the returned one.
+public struct MAPPOBatch: Sendable {
+  /// Floats per local observation (without any agent id).
+  public let observationDim: Int
+  /// Floats per global state.
+  public let stateDim: Int
+  /// Actions per decision (mask length).
+  public let actionCount: Int
+  /// One stream per agent.
+  public internal(set) var streams: [MAPPOStream]
+
+  /// An empty store for `numStreams` agents.
+  ///
+  /// - Throws: `RLInputError` for non-positive sizes.
+  public init(numStreams: Int, observationDim: Int, stateDim: Int, actionCount: Int) throws {
+    for (name, value) in [
+      ("numStreams", numStreams), ("observationDim", observationDim), ("stateDim", stateDim),
+      ("actionCount", actionCount),
+    ] where value < 1 {
+      throw RLInputError(component: "MAPPOBatch.init", field: name, reason: "must be ≥ 1")
+    }
+    self.observationDim = observationDim
+    self.stateDim = stateDim
+    self.actionCount = actionCount
+    streams = Array(repeating: MAPPOStream(), count: numStreams)
+  }
+
+  /// Decisions over all streams.
+  public var count: Int { streams.reduce(0) { $0 + $1.count } }
+
+  /// Appends one completed decision to stream `stream`.
+  ///
+  /// - Parameters:
+  ///   - observation: `[observationDim]`.
+  ///   - actionMask: `[actionCount]`; `action` must be valid in it.
+  ///   - state: the global state at decision time, `[stateDim]`.
+  ///   - finalState: the global state after the decision, `[stateDim]`; required when
+  ///     `truncated && !terminated` (to bootstrap), ignored otherwise.
+  /// - Throws: `RLInputError` naming the field on any inconsistency.
+  public mutating func append(
+    stream: Int, observation: [Float], actionMask: [Bool], action: Int, logProb: Float,
+    state: [Float], reward: Float, terminated: Bool, truncated: Bool, finalState: [Float]? = nil
+  ) throws {
+    let component = "MAPPOBatch.append"
+    guard streams.indices.contains(stream) else {
+      throw RLInputError(
+        component: component, field: "stream", reason: "\(stream) not in 0..<\(streams.count)")
+    }
+    let sizes: [(String, Int, Int)] = [
+      ("observation", observation.count, observationDim),
+      ("actionMask", actionMask.count, actionCount), ("state", state.count, stateDim),
+    ]
+    for (name, got, want) in sizes where got != want {
+      throw RLInputError(
+        component: component, field: name, reason: "has \(got) entries, expected \(want)")
+    }
+    guard action >= 0 && action < actionCount && actionMask[action] else {
+      throw RLInputError(
+        component: component, field: "action", reason: "\(action) is out of range or masked")
+    }
+    guard logProb.isFinite, reward.isFinite else {
+      throw RLInputError(
+        component: component, field: logProb.isFinite ? "reward" : "logProb",
+        reason: "is not finite")
+    }
+    if truncated && !terminated {
+      guard let finalState, finalState.count == stateDim else {
+        throw RLInputError(
+          component: component, field: "finalState",
+          reason: "a truncated decision needs the state after it (\(stateDim) floats)")
+      }
+      streams[stream].finalStates[streams[stream].count] = finalState
+    }
+    streams[stream].observations.append(contentsOf: observation)
+    streams[stream].actionMasks.append(contentsOf: actionMask)
+    streams[stream].actions.append(action)
+    streams[stream].logProbs.append(logProb)
+    streams[stream].states.append(contentsOf: state)
+    streams[stream].rewards.append(reward)
+    streams[stream].terminated.append(terminated)
+    streams[stream].truncated.append(truncated)
+    streams[stream].bootstrapState = nil
+    streams[stream].values = []
+  }
+
+  /// Sets the state where stream `stream` continues after its last decision (call at the end of
+  /// a collection when that decision did not end an episode).
+  public mutating func setBootstrapState(stream: Int, state: [Float]) throws {
+    guard streams.indices.contains(stream) else {
+      throw RLInputError(
+        component: "MAPPOBatch.setBootstrapState", field: "stream",
+        reason: "\(stream) not in 0..<\(streams.count)")
+    }
+    guard state.count == stateDim else {
+      throw RLInputError(
+        component: "MAPPOBatch.setBootstrapState", field: "state",
+        reason: "has \(state.count) entries, expected \(stateDim)")
+    }
+    streams[stream].bootstrapState = state
+  }
+
+  /// Empties every stream, keeping their storage.
+  public mutating func removeAll() {
+    for i in streams.indices {
+      streams[i].observations.removeAll(keepingCapacity: true)
+      streams[i].actionMasks.removeAll(keepingCapacity: true)
+      streams[i].actions.removeAll(keepingCapacity: true)
+      streams[i].logProbs.removeAll(keepingCapacity: true)
+      streams[i].states.removeAll(keepingCapacity: true)
+      streams[i].rewards.removeAll(keepingCapacity: true)
+      streams[i].terminated.removeAll(keepingCapacity: true)
+      streams[i].truncated.removeAll(keepingCapacity: true)
+      streams[i].finalStates.removeAll()
+      streams[i].bootstrapState = nil
+      streams[i].values.removeAll(keepingCapacity: true)
+    }
+  }
+
+  /// Mean reward per decision over all streams (0 when empty).
+  public var meanReward: Float {
+    let total = streams.reduce(Float(0)) { $0 + $1.rewards.reduce(0, +) }
+    return count > 0 ? total / Float(count) : 0
+  }
+}
