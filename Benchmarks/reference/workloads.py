@@ -143,11 +143,12 @@ def numpy_workloads(threads):
         np.add.at(out, index, x)
         return out
 
-    def infer(i):
+    def infer(i, per_node=False):
         s = node_states[i]
         x = s
         for _ in range(3):
-            x = forward(h1, scatter(forward(f1, x[src]), dst, NODES)) + s
+            msg = forward(f1, x)[src] if per_node else forward(f1, x[src])
+            x = forward(h1, scatter(msg, dst, NODES)) + s
         y = forward(h2, scatter(forward(f2, x), groups, GROUPS))
         z = forward(h3, forward(f3, y).sum(axis=0, keepdims=True))
         node_in = np.concatenate([x, y[groups], np.repeat(z, NODES, axis=0)], axis=1)
@@ -164,6 +165,8 @@ def numpy_workloads(threads):
         ("critic_b1", lambda: forward(critic, states[0])),
         ("gpo_inference_b1", lambda: infer(0)),
         ("gpo_50_inferences", lambda: [infer(i) for i in range(GPO_INFERENCES)]),
+        ("gpo_50_inferences_nodewise_f",
+         lambda: [infer(i, True) for i in range(GPO_INFERENCES)]),
     ]
     for m, k, n in MATMUL_SHAPES:
         a = rng.uniform(-1, 1, (m, k)).astype(np.float32)
@@ -280,12 +283,13 @@ def torch_workloads(threads):
     def scatter(x, index, count):
         return torch.zeros(count, x.shape[1]).index_add_(0, index, x)
 
-    def infer(i):
+    def infer(i, per_node=False):
         with torch.inference_mode():
             s = node_states[i]
             x = s
             for _ in range(3):
-                x = h1(scatter(f1(x[src]), dst, NODES)) + s
+                msg = f1(x)[src] if per_node else f1(x[src])
+                x = h1(scatter(msg, dst, NODES)) + s
             y = h2(scatter(f2(x), groups, GROUPS))
             z = h3(f3(y).sum(0, keepdim=True))
             node_in = torch.cat([x, y[groups], z.expand(NODES, EMB)], dim=1)
@@ -301,6 +305,8 @@ def torch_workloads(threads):
         ("ppo_epoch_3200x175", ppo_epoch),
         ("gpo_inference_b1", lambda: infer(0)),
         ("gpo_50_inferences", lambda: [infer(i) for i in range(GPO_INFERENCES)]),
+        ("gpo_50_inferences_nodewise_f",
+         lambda: [infer(i, True) for i in range(GPO_INFERENCES)]),
     ]
     for m, k, n in MATMUL_SHAPES:
         a = torch.rand(m, k) * 2 - 1

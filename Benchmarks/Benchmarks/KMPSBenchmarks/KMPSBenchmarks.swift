@@ -55,6 +55,16 @@ let benchmarks: @Sendable () -> Void = {
     benchmark.startMeasurement()
     for i in 0..<BenchShapes.consecutiveGPOInferences { blackHole(gpo.infer(i, rng: &rng)) }
   }
+  Benchmark(
+    "GPO stand-in, 50 consecutive inferences, f applied per node before the gather",
+    configuration: .init(maxIterations: 500)
+  ) { benchmark in
+    var rng = Xoshiro256(seed: 2)
+    benchmark.startMeasurement()
+    for i in 0..<BenchShapes.consecutiveGPOInferences {
+      blackHole(gpo.infer(i, order: .perNode, rng: &rng))
+    }
+  }
 
   for shape in MatmulWorkload.shapes {
     let product = MatmulWorkload(m: shape.m, k: shape.k, n: shape.n)

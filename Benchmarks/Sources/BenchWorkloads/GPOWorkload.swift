@@ -123,14 +123,27 @@ public struct GPOStandInWorkload: Sendable {
     }
   }
 
+  /// Where the node-level message network `f₁` runs.
+  public enum MessageOrder: Sendable {
+    /// `f₁(gather(x, src))`: once per edge (192 rows), the composition the issue specifies.
+    case perEdge
+    /// `gather(f₁(x), src)`: once per node (24 rows), then gathered. The same values
+    /// (`Σ_{n'∈ζ(n)} f₁(x_{n'})` depends on `x_{n'}` only), 8× fewer `f₁` FLOPs.
+    case perNode
+  }
+
   /// One inference on node states `index`: encode, score, sample a node and a service action.
-  public func infer(_ index: Int, rng: inout Xoshiro256) -> GPOAction {
+  public func infer(
+    _ index: Int, order: MessageOrder = .perEdge, rng: inout Xoshiro256
+  ) -> GPOAction {
     let nodes = GPOBenchGraph.nodeCount
     let groups = GPOBenchGraph.groupCount
     let s = nodeStates[index]
     var x = s
     for _ in 0..<3 {
-      let messages = f1(x.gathering(rows: graph.sources))
+      let messages =
+        order == .perEdge
+        ? f1(x.gathering(rows: graph.sources)) : f1(x).gathering(rows: graph.sources)
       x = h1(messages.scatterAdding(rows: graph.destinations, count: nodes)) + s
     }
     let y = h2(f2(x).scatterAdding(rows: graph.nodeGroups, count: groups))

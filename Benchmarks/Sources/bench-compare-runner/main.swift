@@ -144,6 +144,14 @@ var workloads: [(String, () -> Void)] = [
       for i in 0..<BenchShapes.consecutiveGPOInferences { consume(gpo.infer(i, rng: &gpoRNG)) }
     }
   ),
+  (
+    "gpo_50_inferences_nodewise_f",
+    {
+      for i in 0..<BenchShapes.consecutiveGPOInferences {
+        consume(gpo.infer(i, order: .perNode, rng: &gpoRNG))
+      }
+    }
+  ),
 ]
 for shape in MatmulWorkload.shapes {
   let product = MatmulWorkload(m: shape.m, k: shape.k, n: shape.n)
