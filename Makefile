@@ -34,3 +34,15 @@ cartpole: build
 
 clean:
 	rm -rf .build
+
+## bench: the ordo-one benchmark suite (release; wall clock + malloc counts per op).
+bench: deps
+	$(SWIFT) package --package-path Benchmarks benchmark $(ARGS)
+
+## bench-compare: ours vs PyTorch CPU vs numpy, 1 and 2 threads; writes results/bench/compare.{json,md}.
+BENCH_THREADS ?= 1,2
+bench-compare: deps
+	$(SWIFT) build -c release --package-path Benchmarks --product bench-compare-runner
+	python3 Benchmarks/reference/compare.py --threads $(BENCH_THREADS) \
+	  --runner "$$($(SWIFT) build -c release --package-path Benchmarks --show-bin-path)/bench-compare-runner" \
+	  --out results/bench $(ARGS)
