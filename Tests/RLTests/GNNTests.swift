@@ -87,16 +87,19 @@ private let sampleTargets = [1, 0, 2, 1, 4, 4, 3, 2, 3]
     for (old, new) in permutation.enumerated() { inverse[new] = old }
     let permutedS = s.gathering(rows: inverse)
     let permutedEdges = try EdgeList(
-      sources: sampleSources.map { permutation[$0] }, targets: sampleTargets.map { permutation[$0] },
+      sources: sampleSources.map { permutation[$0] },
+      targets: sampleTargets.map { permutation[$0] },
       nodeCount: 6)
     let out = layer(s, edges: edges)
     let permutedOut = layer(permutedS, edges: permutedEdges)
     for old in 0..<6 {
-      #expect(TestSupport.maxAbsDifference(out[row: old], permutedOut[row: permutation[old]]) < 1e-5)
+      #expect(
+        TestSupport.maxAbsDifference(out[row: old], permutedOut[row: permutation[old]]) < 1e-5)
     }
     // And a non-equivariant relabeling (features moved, edges not) does change the output.
     let wrong = layer(permutedS, edges: edges)
-    #expect(TestSupport.maxAbsDifference(wrong.gathering(rows: permutation).scalars, out.scalars) > 1e-3)
+    #expect(
+      TestSupport.maxAbsDifference(wrong.gathering(rows: permutation).scalars, out.scalars) > 1e-3)
   }
 
   @Test(arguments: [1, 2, 3])

@@ -16,7 +16,8 @@ private struct SyntheticOrchestration {
   var featureDim: Int { 1 + serviceCount }
 
   var topology: GPOTopology {
-    GPOTopology(nodeCount: nodeCount, eapCount: 2, nodeFeatureDim: featureDim,
+    GPOTopology(
+      nodeCount: nodeCount, eapCount: 2, nodeFeatureDim: featureDim,
       serviceCount: serviceCount)
   }
 

@@ -85,10 +85,12 @@ public struct HierarchicalEncoder: ParameterVisitable {
   public func callAsFunction(_ batch: GraphBatch) -> HierarchicalEmbedding {
     precondition(
       batch.featureDim == inputProjection.inFeatures,
-      "HierarchicalEncoder: \(batch.featureDim) node features, expected \(inputProjection.inFeatures)")
+      "HierarchicalEncoder: \(batch.featureDim) node features, expected \(inputProjection.inFeatures)"
+    )
     precondition(
       batch.eapFeatureDim == (eapProjection?.inFeatures ?? 0),
-      "HierarchicalEncoder: \(batch.eapFeatureDim) eAP features, expected \(eapProjection?.inFeatures ?? 0)")
+      "HierarchicalEncoder: \(batch.eapFeatureDim) eAP features, expected \(eapProjection?.inFeatures ?? 0)"
+    )
     let s = inputProjection(batch.nodeFeatures)
     let x = node(s, edges: batch.edges)
     var eapResidual: Tensor? = nil

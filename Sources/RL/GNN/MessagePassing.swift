@@ -29,8 +29,7 @@ public struct MessagePassing: ParameterVisitable {
   ///   - dimension: `D`, the embedding width (input = output, 24 in the paper).
   ///   - hiddenSizes: hidden layers of `f` and `h` (64, 32 in the paper).
   ///   - hops: rounds `k` (≥ 1).
-  public init(dimension: Int, hiddenSizes: [Int] = [64, 32], hops: Int = 3, rng: inout Xoshiro256)
-  {
+  public init(dimension: Int, hiddenSizes: [Int] = [64, 32], hops: Int = 3, rng: inout Xoshiro256) {
     precondition(hops >= 1, "MessagePassing: hops must be ≥ 1, got \(hops)")
     let sizes = [dimension] + hiddenSizes + [dimension]
     f = MLP(sizes: sizes, activation: .relu, rng: &rng)
@@ -57,9 +56,9 @@ public struct MessagePassing: ParameterVisitable {
   ///   - edges: adjacency over `nodes`.
   /// - Returns: `[nodes, D]`.
   public func step(_ x: Tensor, residual s: Tensor, edges: EdgeList) -> Tensor {
-    let messages = f(x)
+    let messages = f.forward(x)
     let aggregated = edges.aggregate(messages)
-    return h(aggregated) + s
+    return h.forward(aggregated) + s
   }
 
   /// `hops` rounds starting from `x⁰ = s`.
@@ -116,8 +115,8 @@ public struct SetAggregation: ParameterVisitable {
   public func callAsFunction(
     _ children: Tensor, parent: [Int], parentCount: Int, residual: Tensor? = nil
   ) -> Tensor {
-    let pooled = f(children).scatterAdding(rows: parent, count: parentCount)
-    let out = h(pooled)
+    let pooled = f.forward(children).scatterAdding(rows: parent, count: parentCount)
+    let out = h.forward(pooled)
     guard let residual else { return out }
     return out + residual
   }
