@@ -42,6 +42,10 @@ private let sampleTargets = [1, 0, 2, 1, 4, 4, 3, 2, 3]
     let reference = denseReference(layer, s: s, sources: sampleSources, targets: sampleTargets)
     #expect(out.shape == [6, 5])
     #expect(TestSupport.maxAbsDifference(out.scalars, reference.scalars) < 1e-5)
+    // The gradient-free path (detached weights, fused aggregation) computes the same values.
+    let inference = layer.detached()(s.detached(), edges: edges)
+    #expect(!inference.requiresGradient)
+    #expect(TestSupport.maxAbsDifference(inference.scalars, out.scalars) < 1e-6)
     // Node 5 has no incoming edge: x = h(0) + s in every round.
     let isolated = layer.h(Tensor(zeros: [1, 5])) + s.slice(rows: 5..<6)
     #expect(TestSupport.maxAbsDifference(out[row: 5], isolated.scalars) < 1e-6)

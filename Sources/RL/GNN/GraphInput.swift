@@ -202,7 +202,30 @@ public struct EdgeList: Sendable, Equatable {
     precondition(
       messages.rank == 2 && messages.shape[0] == nodeCount,
       "EdgeList.aggregate: messages \(messages.shape) for \(nodeCount) nodes")
-    return messages.gathering(rows: sources).scatterAdding(rows: targets, count: nodeCount)
+    if messages.requiresGradient {
+      return messages.gathering(rows: sources).scatterAdding(rows: targets, count: nodeCount)
+    }
+    // Gradient-free path: one fused pass, no `[E, D]` intermediate.
+    let width = messages.shape[1]
+    let count = nodeCount * width
+    let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+      guard let target = out.baseAddress else { return }
+      target.initialize(repeating: 0, count: count)
+      messages.scalars.withUnsafeBufferPointer { src in
+        sources.withUnsafeBufferPointer { from in
+          targets.withUnsafeBufferPointer { to in
+            guard let source = src.baseAddress else { return }
+            for e in 0..<from.count {
+              let row = target + to[e] * width
+              let message = source + from[e] * width
+              for j in 0..<width { row[j] += message[j] }
+            }
+          }
+        }
+      }
+      initialized = count
+    }
+    return Tensor(shape: [nodeCount, width], scalars: values)
   }
 }
 
