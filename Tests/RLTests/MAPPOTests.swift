@@ -151,6 +151,48 @@ private func trainCoverage(mode: MaskMode, cycles: Int, seed: UInt64, lr: Float?
     #expect(abs(stats.explainedVariance - expected) < 1e-5)
   }
 
+  /// `samplesPerEpoch` bounds the work per epoch while GAE still covers every decision, and a
+  /// subset smaller than the minibatch count is rejected by name.
+  @Test func samplesPerEpochTrainsOnASubsetButValuesEveryDecision() throws {
+    var config = smallConfig(.logits)
+    config.samplesPerEpoch = 6
+    config.numMinibatches = 2
+    config.updateEpochs = 3
+    var mappo = try MAPPO(
+      config: config, numAgents: 1, observationDim: 1, stateDim: 1, actionCount: 2, seed: 4)
+    var batch = try MAPPOBatch(numStreams: 1, observationDim: 1, stateDim: 1, actionCount: 2)
+    for i in 0..<40 {
+      try batch.append(
+        stream: 0, observation: [Float(i) / 40], actionMask: [true, true], action: i % 2,
+        logProb: log(0.5), state: [Float(i) / 40], reward: 1, terminated: i == 39,
+        truncated: false)
+    }
+    let stats = try mappo.update(&batch)
+    #expect(stats.samples == 40)
+    #expect(stats.samplesPerEpoch == 6)
+    #expect(stats.minibatchesRun == 6)
+    #expect(batch.streams[0].values.count == 40)
+    config.samplesPerEpoch = 1
+    #expect(throws: RLInputError.self) { try config.validate() }
+  }
+
+  /// A NaN reaching the losses stops the update with a named error and leaves the weights as
+  /// they were.
+  @Test func nonFiniteTrainingStepThrowsAndKeepsTheWeights() throws {
+    var mappo = try MAPPO(
+      config: smallConfig(.logits), numAgents: 1, observationDim: 1, stateDim: 1, actionCount: 2,
+      seed: 5)
+    var batch = try MAPPOBatch(numStreams: 1, observationDim: 1, stateDim: 1, actionCount: 2)
+    for i in 0..<8 {
+      try batch.append(
+        stream: 0, observation: [.nan], actionMask: [true, true], action: i % 2,
+        logProb: log(0.5), state: [0.5], reward: 1, terminated: i == 7, truncated: false)
+    }
+    let before = mappo.agent.actor.layers[0].weight
+    #expect(throws: RLInputError.self) { try mappo.update(&batch) }
+    #expect(mappo.agent.actor.layers[0].weight == before)
+  }
+
   @Test func targetCriticIsRefreshedEachCycleAndValueNormTracksReturns() throws {
     var config = smallConfig(.logits)
     config.normalizeValues = true

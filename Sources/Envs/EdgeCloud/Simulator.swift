@@ -36,6 +36,14 @@ public struct DispatchDecision: Sendable, Equatable {
 
 /// What a slot produced, for reward attribution: every decision of eAP `b` taken in slot
 /// `slot` earns `rewards[b]` (u_{b,t}, SPEC §3.6).
+/// How one request left the system (see `EdgeCloudSimulator.logsRequestOutcomes`).
+public struct RequestOutcome: Sendable, Equatable {
+  /// The request's id (ids are recycled once a request has left).
+  public var requestID: Int32
+  /// Completed by its deadline (true) or failed (false).
+  public var onTime: Bool
+}
+
 public struct SlotOutcome: Sendable, Equatable {
   /// The slot that ended.
   public var slot: Int
@@ -207,6 +215,16 @@ public struct EdgeCloudSimulator: Sendable {
   /// Everything measured so far in this episode.
   public internal(set) var metrics = EdgeCloudMetrics()
 
+  /// Log every request's completion or failure in `requestOutcomes` (off by default; learners
+  /// that credit each dispatch decision with its own request's outcome turn it on).
+  public var logsRequestOutcomes = false
+  /// Requests that completed or failed since the current slot began, in order (emptied by
+  /// `beginSlot`; only when `logsRequestOutcomes`). An id appears here before it can be reused.
+  public private(set) var requestOutcomes: [RequestOutcome] = []
+  /// Outcomes logged since the episode began (`requestOutcomes` holds the last ones), so a
+  /// reader can keep an absolute cursor across slots.
+  public private(set) var requestOutcomesLogged = 0
+
   /// Creates a simulator; loads the trace when the workload is trace-driven.
   /// Throws `EdgeCloudConfigError` or `TraceError`.
   public init(config: EdgeCloudConfig, seed: UInt64 = 0) throws {
@@ -279,6 +297,8 @@ public struct EdgeCloudSimulator: Sendable {
   public mutating func reset(seed: UInt64, workload newWorkload: WorkloadConfig? = nil) {
     if let wl = newWorkload { workload.setWorkload(wl) }
     episodeSeed = seed
+    requestOutcomes.removeAll(keepingCapacity: true)
+    requestOutcomesLogged = 0
     var seeder = SplitMix64(seed: seed)
     rng = Xoshiro256(seed: seeder.next())
     workload.startEpisode(seed: seeder.next())
@@ -467,6 +487,10 @@ public struct EdgeCloudSimulator: Sendable {
   mutating func fail(_ id: Int32, inQueue: Bool, atEAP: Bool) {
     let b = Int(rEAP[Int(id)])
     if inQueue { unpend(id) }
+    if logsRequestOutcomes {
+      requestOutcomes.append(RequestOutcome(requestID: id, onTime: false))
+      requestOutcomesLogged += 1
+    }
     slotFailed[b] += 1
     if atEAP {
       metrics.failedAtEAP += 1
@@ -509,6 +533,7 @@ public struct EdgeCloudSimulator: Sendable {
     guard !isEpisodeOver else { return false }
     precondition(!slotOpen, "beginSlot called twice without endSlot")
     slotOpen = true
+    requestOutcomes.removeAll(keepingCapacity: true)
     let slotMs = config.timing.slotMs
     nowMs = Double(slot) * slotMs
     for b in 0..<eapCount {
@@ -993,6 +1018,10 @@ public struct EdgeCloudSimulator: Sendable {
       fail(id, inQueue: false, atEAP: false)
     } else {
       let b = Int(rEAP[i])
+      if logsRequestOutcomes {
+        requestOutcomes.append(RequestOutcome(requestID: id, onTime: true))
+        requestOutcomesLogged += 1
+      }
       slotOnTime[b] += 1
       metrics.completedOnTime += 1
       frameOnTimeCount += 1

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TensorModule
 
 /// Options every figure subcommand shares. Include with `@OptionGroup var common: CommonOptions`.
 ///
@@ -174,5 +175,18 @@ public struct CommonOptions: ParsableArguments, Sendable {
   /// `--checkpoint` as an absolute URL, if given.
   public func checkpointURL(locator: PackageLocator = PackageLocator()) -> URL? {
     checkpointPath.map(locator.absolute)
+  }
+}
+
+extension CommonOptions {
+  /// Applies `--threads` to OpenBLAS; without it, pins OpenBLAS to 1 thread unless
+  /// `OPENBLAS_NUM_THREADS` is set (experiments run parallel jobs of batch-1 networks, where
+  /// more BLAS threads only add contention).
+  public func applyThreadSettings() {
+    if let blasThreads {
+      BLAS.setThreadCount(blasThreads)
+    } else if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
+      BLAS.setThreadCount(1)
+    }
   }
 }

@@ -3,8 +3,10 @@ import TensorModule
 
 /// What one MAPPO update cycle measured (losses and KL of the last minibatch).
 public struct MAPPOUpdateStats: Sendable, Equatable {
-  /// Decisions trained on.
+  /// Decisions in the batch (all get values and GAE).
   public var samples: Int = 0
+  /// Decisions each epoch trained on (`samples`, or `MAPPOConfig.samplesPerEpoch` if smaller).
+  public var samplesPerEpoch: Int = 0
   /// The learning rate of the last optimizer step.
   public var learningRate: Float = 0
   /// Clipped surrogate loss.
@@ -111,19 +113,41 @@ public struct MAPPO: Sendable {
     return raw.map(valueNormalizer.denormalize)
   }
 
-  /// The flat training arrays of one batch, after GAE.
+  /// Rows evaluated per critic call when computing values (bounds the activations' memory).
+  static let valueChunkRows = 4096
+
+  /// Values of `count` states stored contiguously in `states` from row 0, in chunks.
+  private func values(states: [Float], count: Int) -> [Float] {
+    var out = [Float]()
+    out.reserveCapacity(count)
+    var row = 0
+    while row < count {
+      let rows = Swift.min(Self.valueChunkRows, count - row)
+      out.append(
+        contentsOf: values(
+          states: Array(states[(row * stateDim)..<((row + rows) * stateDim)])))
+      row += rows
+    }
+    return out
+  }
+
+  /// One batch after GAE: per-decision scalars flattened over the streams, and the streams
+  /// themselves (shared storage, not copied) for the observation, mask and state rows.
   private struct Samples {
-    var actorInputs: [Float] = []
-    var masks: [Bool] = []
+    var streams: [MAPPOStream] = []
+    /// Stream and row of each flattened decision.
+    var streamOf: [Int32] = []
+    var rowOf: [Int32] = []
     var actions: [Int] = []
     var logProbs: [Float] = []
-    var states: [Float] = []
     var values: [Float] = []
     var advantages: [Float] = []
     var returns: [Float] = []
+    /// The batch stream index (agent id) of each entry of `streams`.
+    var agentOfStream: [Int] = []
   }
 
-  /// Evaluates values, runs GAE per stream and flattens the streams. Writes the values into
+  /// Evaluates values, runs GAE per stream and indexes the decisions. Writes the values into
   /// `batch`'s streams.
   private func prepare(_ batch: inout MAPPOBatch) throws -> Samples {
     let component = "MAPPO.update"
@@ -150,44 +174,42 @@ public struct MAPPO: Sendable {
           component: component, field: "streams[\(agentIndex)].bootstrapState",
           reason: "the last decision did not end an episode; set the state it continues from")
       }
-      // One critic pass over the decision states, the truncation states and the bootstrap.
-      var evaluated = stream.states
+      // Critic passes over the decision states, then the truncation states and the bootstrap.
+      let values = self.values(states: stream.states, count: n)
+      var extra: [Float] = []
       let truncatedIndices = stream.finalStates.keys.sorted()
-      for i in truncatedIndices { evaluated.append(contentsOf: stream.finalStates[i]!) }
-      if let bootstrap = stream.bootstrapState { evaluated.append(contentsOf: bootstrap) }
-      let allValues = values(states: evaluated)
-      let values = Array(allValues[0..<n])
+      for i in truncatedIndices { extra.append(contentsOf: stream.finalStates[i]!) }
+      if let bootstrap = stream.bootstrapState { extra.append(contentsOf: bootstrap) }
+      let extraValues = self.values(states: extra)
       var nextValues = [Float](repeating: 0, count: n)
       for i in 0..<(n - 1) { nextValues[i] = values[i + 1] }
-      if stream.bootstrapState != nil { nextValues[n - 1] = allValues[allValues.count - 1] }
-      for (k, i) in truncatedIndices.enumerated() { nextValues[i] = allValues[n + k] }
+      if stream.bootstrapState != nil { nextValues[n - 1] = extraValues[extraValues.count - 1] }
+      for (k, i) in truncatedIndices.enumerated() { nextValues[i] = extraValues[k] }
       let gae = try GAE.compute(
         rewards: stream.rewards, values: values, nextValues: nextValues,
         terminated: stream.terminated, truncated: stream.truncated, numEnvs: 1,
         gamma: config.gamma, lambda: config.gaeLambda)
       batch.streams[agentIndex].values = values
-      for i in 0..<n {
-        samples.actorInputs.append(
-          contentsOf: stream.observations[(i * observationDim)..<((i + 1) * observationDim)])
-        if config.appendAgentID {
-          for a in 0..<numAgents { samples.actorInputs.append(a == agentIndex ? 1 : 0) }
-        }
-      }
-      samples.masks.append(contentsOf: stream.actionMasks)
+      samples.streamOf.append(
+        contentsOf: repeatElement(Int32(samples.streams.count), count: n))
+      samples.rowOf.append(contentsOf: (0..<Int32(n)))
+      samples.streams.append(batch.streams[agentIndex])
       samples.actions.append(contentsOf: stream.actions)
       samples.logProbs.append(contentsOf: stream.logProbs)
-      samples.states.append(contentsOf: stream.states)
       samples.values.append(contentsOf: values)
       samples.advantages.append(contentsOf: gae.advantages)
       samples.returns.append(contentsOf: gae.returns)
     }
+    // Agent ids follow the batch's stream index, not the position among non-empty streams.
+    samples.agentOfStream = batch.streams.indices.filter { batch.streams[$0].count > 0 }
     return samples
   }
 
   /// One update cycle on `batch` (which receives the critic values of its decisions).
   ///
-  /// - Throws: `RLInputError` when the batch does not match the learner or a stream that does
-  ///   not end an episode lacks its bootstrap state.
+  /// - Throws: `RLInputError` when the batch does not match the learner, a stream that does
+  ///   not end an episode lacks its bootstrap state, or a training step is not finite (NaN/inf
+  ///   losses or gradients; that step is not applied).
   @discardableResult
   public mutating func update(_ batch: inout MAPPOBatch) throws -> MAPPOUpdateStats {
     var stats = MAPPOUpdateStats()
@@ -200,15 +222,26 @@ public struct MAPPO: Sendable {
       predicted: samples.values, target: samples.returns)
     if config.normalizeValues { valueNormalizer!.update(samples.returns) }
 
-    let numMinibatches = Swift.min(config.numMinibatches, count)
+    let perEpoch = Swift.min(count, config.samplesPerEpoch ?? count)
+    stats.samplesPerEpoch = perEpoch
+    let numMinibatches = Swift.min(config.numMinibatches, perEpoch)
     var clippedSamples: Float = 0
     for _ in 0..<config.updateEpochs {
       for indices in Self.shuffledMinibatches(
-        count: count, numMinibatches: numMinibatches, rng: &rng)
+        count: count, using: perEpoch, numMinibatches: numMinibatches, rng: &rng)
       {
         optimizer.learningRate = config.learningRateSchedule.rate(atStep: optimizerSteps)
         var (grads, step) = minibatchGradients(samples, indices)
         stats.gradNorm = grads.clip(globalNorm: config.maxGradNorm)
+        // Never apply a non-finite step: the parameters stay as they were and the caller learns
+        // where training diverged.
+        guard step.policyLoss.isFinite, step.valueLoss.isFinite, stats.gradNorm.isFinite else {
+          throw RLInputError(
+            component: "MAPPO.update", field: "loss",
+            reason: "non-finite training step at update \(updateCount + 1), minibatch "
+              + "\(stats.minibatchesRun + 1) (policy loss \(step.policyLoss), value loss "
+              + "\(step.valueLoss), gradient norm \(stats.gradNorm)); parameters left unchanged")
+        }
         optimizer.update(&agent, along: grads)
         optimizerSteps += 1
         stats.minibatchesRun += 1
@@ -222,7 +255,7 @@ public struct MAPPO: Sendable {
           * Float(indices.count)
       }
     }
-    stats.clipFraction = clippedSamples / Float(count * config.updateEpochs)
+    stats.clipFraction = clippedSamples / Float(perEpoch * config.updateEpochs)
     updateCount += 1
     if config.useTargetValueNetwork && updateCount % config.targetUpdateInterval == 0 {
       targetCritic = agent.critic.detached()
@@ -245,11 +278,27 @@ public struct MAPPO: Sendable {
   ) {
     let n = indices.count
     let inputDim = agent.actor.layers[0].inFeatures
-    let actorInputs = Tensor(
-      shape: [n, inputDim], scalars: Self.gatherRows(samples.actorInputs, width: inputDim, indices))
-    let masks = Self.gatherRows(samples.masks, width: actionCount, indices)
-    let states = Tensor(
-      shape: [n, stateDim], scalars: Self.gatherRows(samples.states, width: stateDim, indices))
+    var inputScalars = [Float]()
+    inputScalars.reserveCapacity(n * inputDim)
+    var masks = [Bool]()
+    masks.reserveCapacity(n * actionCount)
+    var stateScalars = [Float]()
+    stateScalars.reserveCapacity(n * stateDim)
+    for i in indices {
+      let s = Int(samples.streamOf[i])
+      let r = Int(samples.rowOf[i])
+      let stream = samples.streams[s]
+      inputScalars.append(
+        contentsOf: stream.observations[(r * observationDim)..<((r + 1) * observationDim)])
+      if config.appendAgentID {
+        let agentID = samples.agentOfStream[s]
+        for a in 0..<numAgents { inputScalars.append(a == agentID ? 1 : 0) }
+      }
+      masks.append(contentsOf: stream.actionMasks[(r * actionCount)..<((r + 1) * actionCount)])
+      stateScalars.append(contentsOf: stream.states[(r * stateDim)..<((r + 1) * stateDim)])
+    }
+    let actorInputs = Tensor(shape: [n, inputDim], scalars: inputScalars)
+    let states = Tensor(shape: [n, stateDim], scalars: stateScalars)
     let actions = indices.map { samples.actions[$0] }
     let oldLogProbs = Tensor(indices.map { samples.logProbs[$0] })
     let rawAdvantages = indices.map { samples.advantages[$0] }
@@ -295,15 +344,17 @@ public struct MAPPO: Sendable {
     }
   }
 
+  /// A random permutation of `0..<count`, truncated to its first `used` entries and split into
+  /// `numMinibatches` near-equal minibatches.
   private static func shuffledMinibatches(
-    count: Int, numMinibatches: Int, rng: inout Xoshiro256
+    count: Int, using used: Int, numMinibatches: Int, rng: inout Xoshiro256
   ) -> [[Int]] {
     var order = Array(0..<count)
     for i in stride(from: count - 1, to: 0, by: -1) {
       order.swapAt(i, Int.random(in: 0...i, using: &rng))
     }
-    let base = count / numMinibatches
-    let larger = count % numMinibatches
+    let base = used / numMinibatches
+    let larger = used % numMinibatches
     var batches: [[Int]] = []
     var start = 0
     for b in 0..<numMinibatches {
@@ -312,12 +363,5 @@ public struct MAPPO: Sendable {
       start += size
     }
     return batches
-  }
-
-  private static func gatherRows<T>(_ source: [T], width: Int, _ indices: [Int]) -> [T] {
-    var out = [T]()
-    out.reserveCapacity(indices.count * width)
-    for i in indices { out.append(contentsOf: source[(i * width)..<((i + 1) * width)]) }
-    return out
   }
 }

@@ -122,6 +122,103 @@ public struct MAPPOBatch: Sendable {
     streams[stream].values = []
   }
 
+  /// Appends a decision whose reward and done flags are not known yet (environments with
+  /// delayed rewards, such as a slot's reward arriving after all its decisions); complete it
+  /// with `setOutcome`. Copies straight from the caller's buffers (no intermediate arrays).
+  ///
+  /// - Returns: the decision's index in its stream.
+  /// - Throws: `RLInputError` naming the field on any inconsistency.
+  @discardableResult
+  public mutating func appendPending(
+    stream: Int, observation: UnsafeBufferPointer<Float>,
+    actionMask: UnsafeBufferPointer<Bool>, action: Int, logProb: Float,
+    state: UnsafeBufferPointer<Float>
+  ) throws -> Int {
+    let component = "MAPPOBatch.appendPending"
+    guard streams.indices.contains(stream) else {
+      throw RLInputError(
+        component: component, field: "stream", reason: "\(stream) not in 0..<\(streams.count)")
+    }
+    let sizes: [(String, Int, Int)] = [
+      ("observation", observation.count, observationDim),
+      ("actionMask", actionMask.count, actionCount), ("state", state.count, stateDim),
+    ]
+    for (name, got, want) in sizes where got != want {
+      throw RLInputError(
+        component: component, field: name, reason: "has \(got) entries, expected \(want)")
+    }
+    guard action >= 0 && action < actionCount && actionMask[action] else {
+      throw RLInputError(
+        component: component, field: "action", reason: "\(action) is out of range or masked")
+    }
+    guard logProb.isFinite else {
+      throw RLInputError(component: component, field: "logProb", reason: "is not finite")
+    }
+    let index = streams[stream].count
+    streams[stream].observations.append(contentsOf: observation)
+    streams[stream].actionMasks.append(contentsOf: actionMask)
+    streams[stream].actions.append(action)
+    streams[stream].logProbs.append(logProb)
+    streams[stream].states.append(contentsOf: state)
+    streams[stream].rewards.append(0)
+    streams[stream].terminated.append(false)
+    streams[stream].truncated.append(false)
+    streams[stream].bootstrapState = nil
+    streams[stream].values = []
+    return index
+  }
+
+  /// Completes decision `index` of stream `stream` (see `appendPending`).
+  ///
+  /// - Parameter finalState: the global state after the decision, `[stateDim]`; required when
+  ///   `truncated && !terminated`.
+  /// - Throws: `RLInputError` naming the field on any inconsistency.
+  public mutating func setOutcome(
+    stream: Int, index: Int, reward: Float, terminated: Bool = false, truncated: Bool = false,
+    finalState: [Float]? = nil
+  ) throws {
+    let component = "MAPPOBatch.setOutcome"
+    guard streams.indices.contains(stream), index >= 0, index < streams[stream].count else {
+      throw RLInputError(
+        component: component, field: "index",
+        reason: "decision \(index) of stream \(stream) does not exist")
+    }
+    guard reward.isFinite else {
+      throw RLInputError(component: component, field: "reward", reason: "is not finite")
+    }
+    if truncated && !terminated {
+      guard let finalState, finalState.count == stateDim else {
+        throw RLInputError(
+          component: component, field: "finalState",
+          reason: "a truncated decision needs the state after it (\(stateDim) floats)")
+      }
+      streams[stream].finalStates[index] = finalState
+    } else {
+      streams[stream].finalStates[index] = nil
+    }
+    streams[stream].rewards[index] = reward
+    streams[stream].terminated[index] = terminated
+    streams[stream].truncated[index] = truncated
+  }
+
+  /// Adds `amount` to the reward of decision `index` of stream `stream` (rewards that arrive
+  /// in parts, e.g. a dispatch decision credited when its request finishes).
+  ///
+  /// - Throws: `RLInputError` for a missing decision or a non-finite result.
+  public mutating func addReward(_ amount: Float, stream: Int, index: Int) throws {
+    guard streams.indices.contains(stream), index >= 0, index < streams[stream].count else {
+      throw RLInputError(
+        component: "MAPPOBatch.addReward", field: "index",
+        reason: "decision \(index) of stream \(stream) does not exist")
+    }
+    let total = streams[stream].rewards[index] + amount
+    guard total.isFinite else {
+      throw RLInputError(
+        component: "MAPPOBatch.addReward", field: "amount", reason: "reward is not finite")
+    }
+    streams[stream].rewards[index] = total
+  }
+
   /// Sets the state where stream `stream` continues after its last decision (call at the end of
   /// a collection when that decision did not end an episode).
   public mutating func setBootstrapState(stream: Int, state: [Float]) throws {

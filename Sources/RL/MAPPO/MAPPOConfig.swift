@@ -44,6 +44,10 @@ public struct MAPPOConfig: Codable, Sendable, Equatable {
   public var updateEpochs: Int = 4
   /// Minibatches per epoch.
   public var numMinibatches: Int = 4
+  /// When set, each epoch trains on a fresh random subset of this many decisions (without
+  /// replacement) instead of the whole batch, so the cost of an update stays bounded when an
+  /// episode holds hundreds of thousands of decisions (GAE still runs over every decision).
+  public var samplesPerEpoch: Int? = nil
   /// Normalize advantages per minibatch.
   public var normAdv: Bool = true
   /// Entropy bonus coefficient.
@@ -79,6 +83,11 @@ public struct MAPPOConfig: Codable, Sendable, Equatable {
       ("updateEpochs", updateEpochs), ("numMinibatches", numMinibatches),
       ("lrDecaySteps", lrDecaySteps), ("targetUpdateInterval", targetUpdateInterval),
     ]
+    if let samplesPerEpoch, samplesPerEpoch < numMinibatches {
+      throw RLInputError(
+        component: component, field: "samplesPerEpoch",
+        reason: "must be ≥ numMinibatches (\(numMinibatches)), got \(samplesPerEpoch)")
+    }
     for (name, value) in positives where value < 1 {
       throw RLInputError(component: component, field: name, reason: "must be ≥ 1, got \(value)")
     }

@@ -1,0 +1,370 @@
+import ArgumentParser
+import Envs
+import Foundation
+import RL
+import SeededRandom
+import Synchronization
+import TensorModule
+
+/// `experiment fig7`: MAPPO dispatch training with and without the dual buffer and
+/// cross-cluster routing, against single-agent PPO and Greedy_Native (paper Fig. 7).
+struct Fig7Command: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fig7",
+    abstract: "Fig. 7: KMPS dispatch training vs B1/B2/B3 and Greedy_Native; writes results/fig7/.",
+    discussion: """
+      Trains the four learned series (KMPS: dual buffer + cross-cluster; B1: no cross-cluster; \
+      B2: single-buffer synchronous; B3: single-agent PPO, synchronous, no cross-cluster) on the \
+      bundled Alibaba trace for every seed, runs in parallel jobs (one OpenBLAS thread each), \
+      and writes data.csv (episode → throughput), timing.csv (wall clock per episode), \
+      summary.json, plot.png and a checkpoint per series and seed. With --eval-only \
+      --checkpoint PATH it evaluates saved policies instead.
+      """)
+
+  @OptionGroup var common: CommonOptions
+
+  /// Force every series to synchronous training (bit-reproducible runs).
+  @Flag(
+    name: .customLong("synchronous"),
+    help: "Train every series synchronously (deterministic: same seed ⇒ identical data.csv).")
+  var synchronous = false
+
+  /// Restrict to some series.
+  @Option(
+    name: .customLong("series"),
+    help: ArgumentHelp(
+      "Comma list of series to run: KMPS, B1, B2, B3 (default: all).", valueName: "list"))
+  var seriesFilter: String?
+
+  /// Parallel training jobs.
+  @Option(
+    name: .customLong("jobs"),
+    help: ArgumentHelp("Parallel training jobs (default: the processor count).", valueName: "N"))
+  var jobs: Int?
+
+  func validate() throws {
+    if let jobs, !(1...64).contains(jobs) {
+      throw ValidationError("--jobs must be between 1 and 64, got \(jobs)")
+    }
+    if let seriesFilter { _ = try Fig7Experiment.selectSeries(seriesFilter, from: [.kmps]) }
+  }
+
+  func run() throws {
+    common.applyThreadSettings()
+    let written = try Fig7Experiment.run(
+      options: common, synchronous: synchronous, seriesFilter: seriesFilter, jobs: jobs)
+    print(written.report)
+  }
+}
+
+/// The configuration of Fig. 7 (recorded in config.json; override with `--config`).
+struct Fig7Config: Codable, Sendable, Equatable {
+  /// The training setup shared by the learned series.
+  var training: DispatchTrainingConfig
+  /// The learned series.
+  var series: [DispatchSeries]
+  /// Episodes averaged for the final throughput.
+  var finalWindow: Int
+  /// Moving-average window of the convergence test.
+  var convergenceWindow: Int
+  /// Absolute band (throughput fraction) around the final value that counts as converged.
+  var convergenceTolerance: Double
+  /// Margin (throughput fraction) that counts as "clearly above Greedy_Native".
+  var clearMargin: Double
+
+  /// The defaults: the real experiment, or the `--quick` smoke-test budget.
+  static func standard(quick: Bool) -> Fig7Config {
+    var env = EdgeCloudConfig()
+    env.dispatch.eapDequeue = .hybrid
+    env.dispatch.nodeDequeue = .hybrid
+    env.dispatch.urgentRescheduling = true
+    var mappo = MAPPOConfig()
+    // 30k+ decisions per episode: each epoch trains on a random 2048 of them (GAE covers all),
+    // in 8 minibatches, so an update costs about as much as collecting the episode.
+    mappo.samplesPerEpoch = quick ? 512 : 2048
+    mappo.numMinibatches = 8
+    let training = DispatchTrainingConfig(
+      environment: env, mappo: mappo,
+      curriculum: quick
+        ? [CurriculumStage(episodes: 1, episodeSlots: 40, loadFraction: 0.5, profile: .steady)]
+        : [
+          CurriculumStage(episodes: 1, episodeSlots: 120, loadFraction: 0.4, profile: .steady),
+          CurriculumStage(episodes: 1, episodeSlots: 120, loadFraction: 0.7, profile: .steady),
+          CurriculumStage(episodes: 1, episodeSlots: 200, loadFraction: 1.0, profile: .steady),
+        ],
+      episodes: quick ? 4 : 50, episodeSlots: quick ? 60 : 200,
+      loadRequestsPerSecond: quick ? 300 : 600, profile: .bursts, orchestration: .hpa,
+      reward: .request,
+      weightSyncEverySlots: 20, warmupPlacementSlots: quick ? 400 : 1200)
+    return Fig7Config(
+      training: training, series: [.kmps, .b1, .b2, .b3], finalWindow: quick ? 2 : 10,
+      convergenceWindow: quick ? 2 : 5, convergenceTolerance: 0.02, clearMargin: 0.03)
+  }
+
+  /// Throws `ExperimentError.invalidValue` naming the first impossible field.
+  func validate() throws {
+    try training.validate()
+    guard !series.isEmpty else {
+      throw ExperimentError.invalidValue(field: "series", reason: "needs at least one series")
+    }
+    let names = series.map(\.name)
+    guard Set(names).count == names.count else {
+      throw ExperimentError.invalidValue(field: "series", reason: "duplicate names in \(names)")
+    }
+    guard finalWindow >= 1, convergenceWindow >= 1 else {
+      throw ExperimentError.invalidValue(
+        field: "finalWindow/convergenceWindow", reason: "must be ≥ 1")
+    }
+  }
+}
+
+/// The Fig. 7 experiment, callable from tests.
+enum Fig7Experiment {
+  /// Name of the Greedy_Native reference series.
+  static let greedyNativeName = "Greedy_Native"
+  /// Columns of data.csv beyond series, seed, x, y.
+  static let extraColumns = [
+    "arrived", "decisions", "cross_cluster_share", "cloud_share", "mean_latency_ms",
+    "mean_reward", "policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac",
+    "explained_variance", "learning_rate", "weight_pickups",
+  ]
+
+  /// The series selected by a comma list of names or short names (KMPS, B1, B2, B3).
+  static func selectSeries(_ filter: String, from all: [DispatchSeries]) throws
+    -> [DispatchSeries]
+  {
+    let wanted = filter.split(separator: ",").map {
+      $0.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+    let known = ["kmps", "b1", "b2", "b3"]
+    for w in wanted where !known.contains(w) && !all.contains(where: { $0.name.lowercased() == w })
+    {
+      throw ValidationError("--series: unknown series '\(w)' (known: KMPS, B1, B2, B3)")
+    }
+    return all.filter { s in
+      let short = s.name.split(separator: " ").first.map { String($0).lowercased() } ?? ""
+      return wanted.contains(short) || wanted.contains(s.name.lowercased())
+    }
+  }
+
+  /// A file-name-safe form of a series name.
+  static func slug(_ name: String) -> String {
+    String(name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+  }
+
+  /// Runs the experiment (or the evaluation of checkpoints with `--eval-only`) and writes the
+  /// results folder.
+  static func run(
+    options: CommonOptions, synchronous: Bool = false, seriesFilter: String? = nil,
+    jobs: Int? = nil, renderer: GnuplotRenderer = .detect(),
+    progressSink: @escaping ProgressReporter.Sink = ProgressReporter.standardError
+  ) throws -> WrittenResults {
+    var config = try options.config(defaults: Fig7Config.standard(quick: options.quick))
+    config.training.episodes = options.episodes(
+      full: config.training.episodes, quick: config.training.episodes)
+    config.training.loadRequestsPerSecond = options.loadRequestsPerSecond(
+      default: config.training.loadRequestsPerSecond)
+    if let seriesFilter { config.series = try selectSeries(seriesFilter, from: config.series) }
+    if synchronous {
+      for i in config.series.indices { config.series[i].learner = .synchronous }
+    }
+    let traceURL = try options.traceURL()
+    config.training.environment.workload.tracePath = traceURL.path
+    try config.validate()
+    let trace = try AlibabaTrace.load(
+      path: traceURL.path, serviceCount: config.training.environment.services.count,
+      zeroDurationClampS: config.training.environment.workload.zeroDurationClampS)
+    if config.training.environment.services.placement == nil,
+      config.training.warmupPlacementSlots > 0
+    {
+      config.training.environment.services.placement = try HeuristicReference.hpaPlacement(
+        config: config.training, trace: trace)
+    }
+    if options.evalOnly {
+      return try Fig7Evaluation.run(
+        options: options, config: config, trace: trace, renderer: renderer,
+        progressSink: progressSink)
+    }
+
+    var run = try RunInfo.start(figure: "fig7", options: options, config: config)
+    let directory = options.outputDirectory(figure: "fig7")
+    try FileIO.makeDirectory(directory)
+    let seeds = options.seeds
+    let jobsList = config.series.flatMap { s in seeds.map { (series: s, seed: $0) } }
+    let progress = ProgressReporter(
+      label: "fig7", total: jobsList.count * config.training.episodes, unit: "episodes",
+      sink: progressSink)
+    let training = config.training
+    let results = try ParallelJobs.map(
+      jobsList, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount
+    ) { job in
+      try DispatchTraining.run(series: job.series, seed: job.seed, config: training, trace: trace)
+      { record in
+        progress.advance(metrics: ["throughput": record.throughput])
+      }
+    }
+    progress.finish()
+
+    // Reference lines on the same episode workloads: Greedy_Native, and random dispatch in
+    // the KMPS environment (the learner's starting point; summary only).
+    var table = ResultsTable(extraColumns: extraColumns)
+    var timing = "series,seed,episode,wall_seconds,cumulative_wall_seconds\n"
+    for result in results {
+      var cumulative = result.curriculumSeconds
+      for e in result.episodes {
+        table.append(
+          series: result.series.name, seed: result.seed, x: Double(e.episode), y: e.throughput,
+          extras: extras(e))
+        cumulative += e.wallSeconds
+        timing +=
+          "\(CSV.escape(result.series.name)),\(result.seed),\(e.episode),"
+          + "\(CSV.number(e.wallSeconds)),\(CSV.number(cumulative))\n"
+      }
+    }
+    let greedy = try HeuristicReference.run(
+      .greedyNative, seeds: seeds, config: config.training, trace: trace)
+    for (seed, curve) in greedy {
+      for (i, y) in curve.enumerated() {
+        table.append(series: greedyNativeName, seed: seed, x: Double(i + 1), y: y)
+      }
+    }
+    let random = try HeuristicReference.run(
+      .randomKMPS, seeds: seeds, config: config.training, trace: trace)
+    try FileIO.writeAtomically(timing, to: directory.appendingPathComponent("timing.csv"))
+
+    // Checkpoints of every trained policy.
+    let checkpoints = directory.appendingPathComponent("checkpoints")
+    try FileIO.makeDirectory(checkpoints)
+    for result in results {
+      let url = checkpoints.appendingPathComponent(
+        "\(slug(result.series.name))-seed\(result.seed).safetensors")
+      try result.trainer.withLearner { try $0.saveCheckpoint(to: url) }
+    }
+
+    let criterion = ConvergenceCriterion(
+      window: config.convergenceWindow, tolerance: .absolute(config.convergenceTolerance),
+      finalWindow: config.finalWindow)
+    let stats = Aggregation.seriesStats(
+      table, finalWindow: config.finalWindow, convergence: criterion)
+    var summary = FigureSummary(FigureCatalog.all.first { $0.id == "fig7" }!)
+    try summary.record(stats)
+    Fig7Claims.check(
+      &summary, stats: stats, results: results, random: random, config: config,
+      quick: options.quick)
+    run.finish()
+    print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
+    let writer = ResultsWriter(directory: directory, renderer: renderer)
+    return try writer.write(
+      table: table, summary: summary, run: run,
+      plot: PlotSpec(
+        title: "Fig. 7: dispatch training on the Alibaba trace at "
+          + "\(Int(config.training.loadRequestsPerSecond)) req/s (mean, min-max over seeds)",
+        xLabel: "episode", yLabel: "throughput (on-time / arrived)", keyPosition: "bottom right"))
+  }
+
+  /// The data.csv extras of one episode.
+  static func extras(_ e: EpisodeRecord) -> [String: Double] {
+    [
+      "arrived": Double(e.arrived), "decisions": Double(e.decisions),
+      "cross_cluster_share": e.crossClusterShare, "cloud_share": e.cloudShare,
+      "mean_latency_ms": e.meanLatencyMs, "mean_reward": e.meanReward,
+      "policy_loss": Double(e.update.policyLoss), "value_loss": Double(e.update.valueLoss),
+      "entropy": Double(e.update.entropy), "approx_kl": Double(e.update.approxKL),
+      "clipfrac": Double(e.update.clipFraction),
+      "explained_variance": Double(e.update.explainedVariance),
+      "learning_rate": Double(e.update.learningRate), "weight_pickups": Double(e.weightPickups),
+    ]
+  }
+}
+
+/// Heuristic dispatch references run on the same episode workloads as the learned series.
+enum HeuristicReference {
+  /// Greedy_Native (least-utilized node, no cross-cluster, FIFO queues, no rescheduling, HPA),
+  /// or uniformly random valid dispatch in the KMPS environment (cross-cluster, hybrid
+  /// dequeue, rescheduling, the learned series' orchestration).
+  enum Kind { case greedyNative, randomKMPS }
+
+  /// Per seed, the throughput of every recorded episode.
+  static func run(
+    _ kind: Kind, seeds: [UInt64], config: DispatchTrainingConfig, trace: AlibabaTrace,
+    phase: UInt64 = 2, episodes: Int? = nil
+  ) throws -> [(seed: UInt64, throughputs: [Double])] {
+    var env = config.environment
+    env.timing.episodeSlots = config.episodeSlots
+    var orchestration = config.orchestration
+    if kind == .greedyNative {
+      env.dispatch.crossCluster = false
+      env.dispatch.urgentRescheduling = false
+      env.dispatch.eapDequeue = .fifo
+      env.dispatch.nodeDequeue = .fifo
+      orchestration = .hpa
+    }
+    var out: [(UInt64, [Double])] = []
+    for seed in seeds {
+      var curve: [Double] = []
+      for index in 1...(episodes ?? config.episodes) {
+        let episodeSeed = DispatchTraining.episodeSeed(seed, phase: phase, episode: index)
+        var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: episodeSeed)
+        sim.reset(
+          seed: episodeSeed, workload: config.workload(loadFraction: 1, profile: config.profile))
+        var orchestrator = orchestration.make(env)
+        switch kind {
+        case .greedyNative:
+          var policy = LeastUtilizedPolicy(allowCrossCluster: false)
+          sim.run(dispatch: &policy, orchestration: &orchestrator)
+        case .randomKMPS:
+          var policy = RandomValidPolicy(seed: episodeSeed ^ 0x5EED, allowCrossCluster: true)
+          sim.run(dispatch: &policy, orchestration: &orchestrator)
+        }
+        curve.append(sim.metrics.throughput)
+      }
+      out.append((seed, curve))
+    }
+    return out
+  }
+}
+
+extension HeuristicReference {
+  /// The replica placement `d[w][n]` Kubernetes' HPA reaches with Greedy_Native dispatch after
+  /// `config.warmupPlacementSlots` slots at the target load (steady profile, a fixed seed), with
+  /// replicas pending removal already gone.
+  static func hpaPlacement(config: DispatchTrainingConfig, trace: AlibabaTrace) throws -> [[Int]]
+  {
+    var env = config.environment
+    env.timing.episodeSlots = config.warmupPlacementSlots
+    env.dispatch.crossCluster = false
+    var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: 0)
+    sim.reset(seed: 0, workload: config.workload(loadFraction: 1, profile: .steady))
+    var policy = LeastUtilizedPolicy(allowCrossCluster: false)
+    var hpa = HPAController(config: env.hpa)
+    sim.run(dispatch: &policy, orchestration: &hpa)
+    let nodes = sim.topology.nodeCount
+    return (0..<sim.serviceCount).map { w in
+      (0..<nodes).map { n in
+        sim.replicaCount(service: w, node: n) - sim.pendingRemovals(service: w, node: n)
+      }
+    }
+  }
+}
+
+/// Runs jobs on a fixed number of worker threads, keeping the results in input order.
+enum ParallelJobs {
+  /// `transform` applied to every element with at most `jobs` running at once; the first
+  /// error (in input order) is rethrown after all workers stop.
+  static func map<T: Sendable, R: Sendable>(
+    _ items: [T], jobs: Int, _ transform: @escaping @Sendable (T) throws -> R
+  ) throws -> [R] {
+    let next = Atomic<Int>(0)
+    let results = Mutex<[Result<R, any Error>?]>(Array(repeating: nil, count: items.count))
+    let workers = max(1, min(jobs, items.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      while true {
+        let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard i < items.count else { return }
+        let result = Result { try transform(items[i]) }
+        results.withLock { $0[i] = result }
+      }
+    }
+    return try results.withLock { all in try all.map { try $0!.get() } }
+  }
+}

@@ -1,0 +1,318 @@
+import Envs
+import Foundation
+import RL
+import SeededRandom
+
+/// Who decides: many eAP agents sharing an actor, or one agent deciding for all eAPs.
+enum AgentKind: String, Codable, Sendable, Equatable {
+  /// MAPPO: one shared actor run by every eAP, a centralized critic on the global state, one
+  /// trajectory per eAP.
+  case multiAgent
+  /// Traditional single-agent PPO: one agent takes every decision (one trajectory), its critic
+  /// sees only the decision's observation.
+  case singleAgent
+}
+
+/// One learned dispatch scheme of Fig. 7.
+struct DispatchSeries: Codable, Sendable, Equatable {
+  /// Legend name.
+  var name: String
+  /// Dual-buffer asynchronous or single-buffer synchronous training.
+  var learner: LearnerMode
+  /// gRPC cross-cluster routing to neighbouring clusters' nodes.
+  var crossCluster: Bool
+  /// Multi-agent (MAPPO) or single-agent (PPO).
+  var agents: AgentKind
+  /// Distributed decisions at each eAP, or centralized ones (SPEC §3.8: global state gathered
+  /// over the links, one central decision-maker).
+  var decisionMode: DecisionMode
+
+  /// KMPS: dual buffer, cross-cluster, MAPPO, distributed.
+  static let kmps = DispatchSeries(
+    name: "KMPS", learner: .asynchronous, crossCluster: true, agents: .multiAgent,
+    decisionMode: .distributed)
+  /// Baseline 1: dual buffer, no cross-cluster.
+  static let b1 = DispatchSeries(
+    name: "B1 no cross-cluster", learner: .asynchronous, crossCluster: false,
+    agents: .multiAgent, decisionMode: .distributed)
+  /// Baseline 2: single-buffer synchronous training, cross-cluster.
+  static let b2 = DispatchSeries(
+    name: "B2 synchronous", learner: .synchronous, crossCluster: true, agents: .multiAgent,
+    decisionMode: .distributed)
+  /// Baseline 3: traditional single-agent PPO, synchronous, no cross-cluster (a centralized
+  /// single agent, SPEC §4).
+  static let b3 = DispatchSeries(
+    name: "B3 single-agent PPO", learner: .synchronous, crossCluster: false,
+    agents: .singleAgent, decisionMode: .centralized)
+}
+
+/// One stage of the progressive curriculum (paper Sec. IV-A 4: "simple, short sequences
+/// (low-load, low-latency tasks), gradually introducing complex sequences").
+struct CurriculumStage: Codable, Sendable, Equatable {
+  /// Episodes in this stage.
+  var episodes: Int
+  /// Episode length, slots.
+  var episodeSlots: Int
+  /// Arrival rate as a fraction of the experiment's target load.
+  var loadFraction: Double
+  /// Load profile (steady, ramp, bursts of emergency requests).
+  var profile: LoadProfileKind
+}
+
+/// Everything one dispatch-training run needs (part of fig7's recorded config).
+struct DispatchTrainingConfig: Codable, Sendable, Equatable {
+  /// The simulated system (KMPS settings: hybrid dequeue, urgent rescheduling); each series
+  /// overrides the cross-cluster switch and the decision mode.
+  var environment: EdgeCloudConfig
+  /// MAPPO hyperparameters (SPEC §4 defaults).
+  var mappo: MAPPOConfig
+  /// Pre-training curriculum, run before the recorded episodes (low → high load).
+  var curriculum: [CurriculumStage]
+  /// Recorded training episodes.
+  var episodes: Int
+  /// Length of a recorded episode, slots.
+  var episodeSlots: Int
+  /// Target mean arrival rate of the recorded episodes, req/s.
+  var loadRequestsPerSecond: Double
+  /// Load profile of the recorded episodes.
+  var profile: LoadProfileKind
+  /// Frame-level orchestration of the learned series.
+  var orchestration: OrchestrationChoice
+  /// How dispatch decisions are rewarded (the paper's per-slot u_{b,t}, or per-request credit
+  /// with the same weights).
+  var reward: DispatchRewardKind
+  /// Slots between two weight pickups by the eAPs during an episode (asynchronous training).
+  var weightSyncEverySlots: Int
+  /// When no explicit `environment.services.placement` is given: slots of Greedy_Native + HPA
+  /// at the target load whose final replica placement becomes every episode's initial one
+  /// (0 = start from the default placement). Episodes are short, so without it they would
+  /// measure HPA's scale-up from the sparse testbed placement rather than dispatch.
+  var warmupPlacementSlots: Int
+
+  /// Throws `ExperimentError.invalidValue` naming the first impossible field.
+  func validate() throws {
+    try environment.validate()
+    try mappo.validate()
+    func positive(_ value: Int, _ field: String) throws {
+      guard value >= 1 else { throw ExperimentError.invalidValue(field: field, reason: "must be ≥ 1") }
+    }
+    try positive(episodes, "episodes")
+    try positive(episodeSlots, "episodeSlots")
+    try positive(weightSyncEverySlots, "weightSyncEverySlots")
+    guard warmupPlacementSlots >= 0 else {
+      throw ExperimentError.invalidValue(field: "warmupPlacementSlots", reason: "must be ≥ 0")
+    }
+    guard loadRequestsPerSecond.isFinite, loadRequestsPerSecond > 0 else {
+      throw ExperimentError.invalidValue(field: "loadRequestsPerSecond", reason: "must be > 0")
+    }
+    for (i, stage) in curriculum.enumerated() {
+      try positive(stage.episodes, "curriculum[\(i)].episodes")
+      try positive(stage.episodeSlots, "curriculum[\(i)].episodeSlots")
+      guard stage.loadFraction.isFinite, stage.loadFraction > 0 else {
+        throw ExperimentError.invalidValue(field: "curriculum[\(i)].loadFraction", reason: "must be > 0")
+      }
+    }
+  }
+
+  /// The environment a series runs in.
+  func environment(for series: DispatchSeries) -> EdgeCloudConfig {
+    var env = environment
+    env.dispatch.crossCluster = series.crossCluster
+    env.dispatch.decisionMode = series.decisionMode
+    if series.decisionMode == .centralized {
+      // The central agent's own inference is as fast as an eAP's; what it adds is the global
+      // state round trip and the queueing of one central decision-maker.
+      env.dispatch.centralSolverLatencyMs = env.dispatch.inferenceLatencyMs
+    }
+    return env
+  }
+
+  /// The workload of an episode at `loadFraction` of the target with `profile`.
+  func workload(loadFraction: Double, profile: LoadProfileKind) -> WorkloadConfig {
+    var w = environment.workload
+    w.meanRequestsPerSecond = loadRequestsPerSecond * loadFraction
+    w.profile = profile
+    return w
+  }
+}
+
+/// What one recorded episode measured.
+struct EpisodeRecord: Sendable, Equatable {
+  /// 1-based episode index (curriculum episodes are not counted).
+  var episode: Int
+  /// Long-term throughput Φ' of the episode (on-time completions / arrivals).
+  var throughput: Double
+  /// Wall-clock seconds of the episode: acting plus (synchronous) training or (asynchronous)
+  /// waiting for the learner.
+  var wallSeconds: Double
+  /// Requests that arrived.
+  var arrived: Int
+  /// Dispatch decisions taken.
+  var decisions: Int
+  /// Shares of decisions sent across clusters and to the cloud.
+  var crossClusterShare: Double
+  var cloudShare: Double
+  /// Mean end-to-end latency of completed requests, ms.
+  var meanLatencyMs: Double
+  /// Mean dispatch reward per decision of the episode.
+  var meanReward: Double
+  /// Statistics of the most recent finished MAPPO update (asynchronous: possibly an older one).
+  var update: MAPPOUpdateStats
+  /// Newer actors the eAPs picked up during the episode.
+  var weightPickups: Int
+}
+
+/// The outcome of training one series with one seed.
+struct DispatchRunResult: Sendable {
+  /// The series.
+  var series: DispatchSeries
+  /// The seed.
+  var seed: UInt64
+  /// Every recorded episode, in order.
+  var episodes: [EpisodeRecord]
+  /// Wall-clock seconds of the curriculum pre-training.
+  var curriculumSeconds: Double
+  /// Learner counters (batches trained, collector waits).
+  var learnerStatistics: LearnerStatistics
+  /// The trained learner (for checkpoints).
+  var trainer: MAPPOTrainer
+}
+
+/// Trains the learned dispatch series of Fig. 7 (and any other dispatch study).
+enum DispatchTraining {
+  /// The seed of episode `episode` of run seed `seed`: every series sees the same workloads.
+  static func episodeSeed(_ seed: UInt64, phase: UInt64, episode: Int) -> UInt64 {
+    var mixer = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ (phase << 32) ^ UInt64(episode))
+    return mixer.next()
+  }
+
+  /// A MAPPO learner shaped for `series` in `env`.
+  static func makeLearner(
+    series: DispatchSeries, config: DispatchTrainingConfig, simulator: borrowing EdgeCloudSimulator,
+    seed: UInt64
+  ) throws -> MAPPO {
+    let view = criticView(series)
+    let dims = LearnedDispatcher.dimensions(for: simulator, criticView: view)
+    var mappo = config.mappo
+    mappo.appendAgentID = false
+    return try MAPPO(
+      config: mappo, numAgents: series.agents == .multiAgent ? simulator.eapCount : 1,
+      observationDim: dims.observation, stateDim: dims.state, actionCount: dims.actions,
+      seed: seed)
+  }
+
+  /// The critic input of a series.
+  static func criticView(_ series: DispatchSeries) -> CriticView {
+    series.agents == .multiAgent ? .globalStateWithAgentID : .localObservation
+  }
+
+  /// Trains `series` with `seed`: the curriculum, then `config.episodes` recorded episodes,
+  /// each followed by a hand-off to the learner. `onEpisode` is called after every recorded
+  /// episode (progress reporting).
+  static func run(
+    series: DispatchSeries, seed: UInt64, config: DispatchTrainingConfig, trace: AlibabaTrace?,
+    learnerMode: LearnerMode? = nil, onEpisode: (EpisodeRecord) -> Void = { _ in }
+  ) throws -> DispatchRunResult {
+    let env = config.environment(for: series)
+    var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: seed)
+    let mappo = try makeLearner(series: series, config: config, simulator: sim, seed: seed)
+    let trainer = MAPPOTrainer(mappo)
+    let mode = learnerMode ?? series.learner
+    let learner = trainer.makeDualBufferLearner(mode: mode)
+    defer { learner.shutdown(drain: false) }
+    var dispatcher = try LearnedDispatcher(
+      policy: trainer.policy, simulator: sim, criticView: criticView(series),
+      streamPerEAP: series.agents == .multiAgent, acting: .sample, record: true,
+      seed: episodeSeed(seed, phase: 7, episode: 0), rewardKind: config.reward)
+    var subscription: WeightSubscription<MAPPOPolicy>? =
+      mode == .asynchronous ? WeightSubscription(store: learner.weights) : nil
+    let coordinator = KMPSCoordinator(
+      weightSyncEverySlots: mode == .asynchronous ? config.weightSyncEverySlots : 0)
+    var recycled: MAPPOBatch? = nil
+
+    /// One episode: act (picking up weights), hand the batch over, measure.
+    func episode(slots: Int, workload: WorkloadConfig, episodeSeed: UInt64) throws -> (
+      metrics: EdgeCloudMetrics, pickups: Int, meanReward: Double
+    ) {
+      var timing = sim.config.timing
+      timing.episodeSlots = slots
+      sim = try EdgeCloudSimulator(
+        config: sim.config.with(timing: timing), trace: trace, seed: episodeSeed)
+      sim.reset(seed: episodeSeed, workload: workload)
+      sim.logsRequestOutcomes = config.reward == .request
+      // Every episode starts from the newest published actor (synchronous: the one trained
+      // on the previous episode).
+      if let latest = subscription?.poll() {
+        dispatcher.policy = latest
+      } else if mode == .synchronous {
+        dispatcher.policy = learner.weights.latest().weights
+      }
+      var orchestrator = config.orchestration.make(sim.config)
+      let pickups = coordinator.runEpisode(
+        simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
+        subscription: &subscription)
+      guard let batch = dispatcher.takeBatch(replacingWith: recycled) else {
+        preconditionFailure("a training dispatcher records")
+      }
+      let meanReward = Double(batch.meanReward)
+      if batch.count > 0 { recycled = try learner.submit(batch) }
+      return (sim.metrics, pickups, meanReward)
+    }
+
+    let curriculumStart = ContinuousClock.now
+    var curriculumEpisode = 0
+    for stage in config.curriculum {
+      for _ in 0..<stage.episodes {
+        curriculumEpisode += 1
+        _ = try episode(
+          slots: stage.episodeSlots,
+          workload: config.workload(loadFraction: stage.loadFraction, profile: stage.profile),
+          episodeSeed: episodeSeed(seed, phase: 1, episode: curriculumEpisode))
+      }
+    }
+    let curriculumSeconds = (ContinuousClock.now - curriculumStart).seconds
+
+    var records: [EpisodeRecord] = []
+    for index in 1...config.episodes {
+      let start = ContinuousClock.now
+      let (m, pickups, meanReward) = try episode(
+        slots: config.episodeSlots,
+        workload: config.workload(loadFraction: 1, profile: config.profile),
+        episodeSeed: episodeSeed(seed, phase: 2, episode: index))
+      let decisions = max(m.decisions, 1)
+      let record = EpisodeRecord(
+        episode: index, throughput: m.throughput,
+        wallSeconds: (ContinuousClock.now - start).seconds, arrived: m.arrived,
+        decisions: m.decisions,
+        crossClusterShare: Double(m.dispatchedCrossCluster) / Double(decisions),
+        cloudShare: Double(m.dispatchedCloud) / Double(decisions),
+        meanLatencyMs: m.meanLatencyMs.total, meanReward: meanReward,
+        update: trainer.lastStats, weightPickups: pickups)
+      records.append(record)
+      onEpisode(record)
+    }
+    learner.waitUntilIdle()
+    let statistics = learner.statistics()
+    learner.shutdown()
+    return DispatchRunResult(
+      series: series, seed: seed, episodes: records, curriculumSeconds: curriculumSeconds,
+      learnerStatistics: statistics, trainer: trainer)
+  }
+}
+
+extension EdgeCloudConfig {
+  /// A copy with other time scales.
+  func with(timing: TimeScaleConfig) -> EdgeCloudConfig {
+    var copy = self
+    copy.timing = timing
+    return copy
+  }
+}
+
+extension Duration {
+  /// The duration in seconds.
+  var seconds: Double {
+    let c = components
+    return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+  }
+}

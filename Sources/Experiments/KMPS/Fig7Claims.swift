@@ -1,0 +1,149 @@
+import Foundation
+import RL
+
+/// The paper's Fig. 7 claims, checked against our numbers and written into summary.json.
+enum Fig7Claims {
+  /// Adds per-series wall-clock figures and instability, then checks each claim. `random` is
+  /// random valid dispatch in the KMPS environment on the same workloads.
+  static func check(
+    _ summary: inout FigureSummary, stats: [SeriesStats], results: [DispatchRunResult],
+    random: [(seed: UInt64, throughputs: [Double])], config: Fig7Config, quick: Bool
+  ) {
+    let byName = Dictionary(stats.map { ($0.series, $0) }, uniquingKeysWith: { a, _ in a })
+    let finalWindow = config.finalWindow
+    // Wall clock and instability per learned series.
+    var instability: [String: Double] = [:]
+    for series in config.series {
+      let runs = results.filter { $0.series.name == series.name }
+      guard !runs.isEmpty else { continue }
+      let episodeSeconds = runs.flatMap { $0.episodes.map(\.wallSeconds) }
+      let totals = runs.map { $0.curriculumSeconds + $0.episodes.reduce(0) { $0 + $1.wallSeconds } }
+      // Mean absolute episode-to-episode change over the second half of training.
+      let jumps = runs.map { run -> Double in
+        let ys = run.episodes.map(\.throughput)
+        let tail = Array(ys.suffix(max(2, ys.count / 2)))
+        guard tail.count > 1 else { return 0 }
+        return zip(tail.dropFirst(), tail).map { abs($0 - $1) }.reduce(0, +)
+          / Double(tail.count - 1)
+      }
+      let meanJump = jumps.reduce(0, +) / Double(jumps.count)
+      instability[series.name] = meanJump
+      summary.set(
+        "mean_episode_wall_seconds",
+        .number(episodeSeconds.reduce(0, +) / Double(max(1, episodeSeconds.count))),
+        series: series.name)
+      summary.set(
+        "total_training_wall_seconds_per_seed",
+        .array(totals.map { .number($0) }), series: series.name)
+      summary.set(
+        "curriculum_wall_seconds_per_seed", .array(runs.map { .number($0.curriculumSeconds) }),
+        series: series.name)
+      summary.set("mean_abs_episode_change_second_half", .number(meanJump), series: series.name)
+      summary.set(
+        "learner",
+        .object([
+          "mode": .string(series.learner.rawValue),
+          "trained_batches": .number(
+            Double(runs.map(\.learnerStatistics.trainedBatches).reduce(0, +))),
+          "collector_wait_seconds": .number(
+            runs.map(\.learnerStatistics.collectorWaitSeconds).reduce(0, +)),
+          "training_seconds": .number(runs.map(\.learnerStatistics.trainingSeconds).reduce(0, +)),
+        ]), series: series.name)
+      if let s = byName[series.name], let x = s.convergenceX {
+        // Wall time to reach the convergence episode, mean over seeds.
+        let times = runs.map { run in
+          run.curriculumSeconds
+            + run.episodes.filter { Double($0.episode) <= x }.reduce(0) { $0 + $1.wallSeconds }
+        }
+        summary.set(
+          "wall_seconds_to_converge", .number(times.reduce(0, +) / Double(times.count)),
+          series: series.name)
+      }
+    }
+    let randomFinals = random.map { Aggregation.finalValue($0.throughputs, lastK: finalWindow) ?? 0 }
+    let randomFinal = randomFinals.reduce(0, +) / Double(max(1, randomFinals.count))
+    summary.set(
+      "final_throughput", .number(randomFinal), series: "Random dispatch (KMPS environment)")
+    summary.notes.append(
+      "'Random dispatch (KMPS environment)' is uniformly random valid dispatch with cross-cluster "
+        + "routing, hybrid dequeue and rescheduling on the same episode workloads: the learner's "
+        + "starting point; it is not plotted")
+    summary.notes.append(
+      "timing.csv holds the wall-clock seconds of every episode (asynchronous vs synchronous "
+        + "training in time); parallel jobs share the cores, so compare series within one run")
+    summary.notes.append(
+      "every series first runs the curriculum pre-training (short, low-load episodes), which is "
+        + "not part of the plotted episodes; its wall time is in curriculum_wall_seconds_per_seed")
+    if quick { summary.notes.append("--quick: tiny budget, numbers are not meaningful") }
+
+    let kmps = byName[DispatchSeries.kmps.name]
+    let b1 = byName[DispatchSeries.b1.name]
+    let b2 = byName[DispatchSeries.b2.name]
+    let b3 = byName[DispatchSeries.b3.name]
+    let greedy = byName[Fig7Experiment.greedyNativeName]
+    let learned = [kmps, b1, b2, b3].compactMap { $0 }
+    let judge = !quick
+    let pct = { (v: Double?) in Format.percent(v) }
+
+    summary.check(
+      "KMPS peaks above 95% throughput",
+      agrees: judge ? kmps.map { $0.peakMean > 0.95 } : nil,
+      evidence: "peak of the mean curve \(pct(kmps?.peakMean)) at episode "
+        + Format.number(kmps?.peakX))
+    if let kmps, learned.count > 1 {
+      let best = learned.max { $0.finalValue < $1.finalValue }!
+      summary.check(
+        "KMPS has the highest final throughput of the learned series",
+        agrees: judge ? best.series == kmps.series : nil,
+        evidence: learned.map { "\($0.series) \(pct($0.finalValue))" }.joined(separator: ", "))
+    }
+    if let kmps, let greedy {
+      summary.check(
+        "KMPS is above Greedy_Native by a clear margin (≥ \(pct(config.clearMargin)))",
+        agrees: judge ? kmps.finalValue >= greedy.finalValue + config.clearMargin : nil,
+        evidence: "KMPS \(pct(kmps.finalValue)) vs Greedy_Native \(pct(greedy.finalValue))")
+    }
+    if let kmps {
+      summary.check(
+        "KMPS beats random dispatch in its own environment (learning matters)",
+        agrees: kmps.finalValue > randomFinal,
+        evidence: "KMPS \(pct(kmps.finalValue)) vs random \(pct(randomFinal))")
+      summary.check(
+        "KMPS converges by ~25 episodes",
+        agrees: judge ? kmps.convergenceX.map { $0 <= 25 } : nil,
+        evidence: "converged (5-episode average within ±\(pct(config.convergenceTolerance)) of "
+          + "the final value) at episode \(Format.number(kmps.convergenceX))")
+    }
+    if let kmps, let b2 {
+      let later: Bool? = {
+        guard let b = b2.convergenceX, let k = kmps.convergenceX else {
+          return kmps.convergenceX != nil && b2.convergenceX == nil ? true : nil
+        }
+        return b > k
+      }()
+      summary.check(
+        "B2 (synchronous) converges later than KMPS (paper: more than 40 episodes)",
+        agrees: judge ? later : nil,
+        evidence: "episodes: KMPS \(Format.number(kmps.convergenceX)), B2 "
+          + "\(Format.number(b2.convergenceX)); see wall_seconds_to_converge for time")
+    }
+    if let kmps, let b1 {
+      summary.check(
+        "B1 (no cross-cluster) ends below KMPS",
+        agrees: judge ? b1.finalValue < kmps.finalValue : nil,
+        evidence: "B1 \(pct(b1.finalValue)) vs KMPS \(pct(kmps.finalValue))")
+    }
+    if let b3, learned.count > 1 {
+      let lowest = learned.min { $0.finalValue < $1.finalValue }!
+      let mostUnstable = instability.max { $0.value < $1.value }?.key
+      summary.check(
+        "B3 (single-agent PPO) is the lowest or the most unstable learned series",
+        agrees: judge ? (lowest.series == b3.series || mostUnstable == b3.series) : nil,
+        evidence: "lowest final: \(lowest.series); largest mean episode-to-episode change in "
+          + "the second half: \(mostUnstable ?? "-") ("
+          + instability.sorted { $0.key < $1.key }.map {
+            "\($0.key) \(Format.fixed($0.value, decimals: 4))"
+          }.joined(separator: ", ") + ")")
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Envs
+import Foundation
+import RL
+
+/// `experiment fig7 --eval-only --checkpoint PATH`: evaluates saved dispatch policies on fresh
+/// episodes (same workloads for every policy) next to Greedy_Native, without training.
+enum Fig7Evaluation {
+  /// Evaluation seed stream, distinct from the training episodes'.
+  static let phase: UInt64 = 3
+
+  /// A checkpoint to evaluate and the series whose network shape it has.
+  struct Target {
+    var series: DispatchSeries
+    var label: String
+    var url: URL
+  }
+
+  /// The checkpoints at `url`: one `.safetensors` file, or every one in a folder. The series is
+  /// recognized from the file name written by fig7 (`<series>-seed<N>.safetensors`); other
+  /// names are evaluated as KMPS.
+  static func targets(at url: URL, known: [DispatchSeries]) throws -> [Target] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+      throw ExperimentError.readFailed(path: url.path, reason: "no such file (--checkpoint)")
+    }
+    var files = [url]
+    if isDirectory.boolValue {
+      let names = try FileManager.default.contentsOfDirectory(atPath: url.path)
+      files = names.filter { $0.hasSuffix(".safetensors") }.sorted().map {
+        url.appendingPathComponent($0)
+      }
+      guard !files.isEmpty else {
+        throw ExperimentError.readFailed(
+          path: url.path, reason: "no .safetensors checkpoints in this folder (--checkpoint)")
+      }
+    }
+    return files.map { file in
+      let stem = file.deletingPathExtension().lastPathComponent
+      let series =
+        known.sorted { $0.name.count > $1.name.count }.first {
+          stem.hasPrefix(Fig7Experiment.slug($0.name))
+        } ?? .kmps
+      return Target(series: series, label: stem, url: file)
+    }
+  }
+
+  static func run(
+    options: CommonOptions, config: Fig7Config, trace: AlibabaTrace, renderer: GnuplotRenderer,
+    progressSink: @escaping ProgressReporter.Sink
+  ) throws -> WrittenResults {
+    guard let url = options.checkpointURL() else {
+      throw ValidationError("--eval-only needs --checkpoint PATH (a file or a folder)")
+    }
+    let known = [DispatchSeries.kmps, .b1, .b2, .b3] + config.series
+    let targets = try targets(at: url, known: known)
+    let episodes = options.episodeCount ?? (options.quick ? 2 : 10)
+    var run = try RunInfo.start(figure: "fig7-eval", options: options, config: config)
+    let progress = ProgressReporter(
+      label: "fig7 eval", total: targets.count * options.seeds.count * episodes,
+      unit: "episodes", sink: progressSink)
+    var table = ResultsTable(extraColumns: ["decisions", "cross_cluster_share", "cloud_share"])
+    let training = config.training
+    for target in targets {
+      let env = training.environment(for: target.series)
+      var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: 0)
+      var mappo = try DispatchTraining.makeLearner(
+        series: target.series, config: training, simulator: sim, seed: 0)
+      try mappo.loadCheckpoint(from: target.url)
+      for seed in options.seeds {
+        var dispatcher = try LearnedDispatcher(
+          policy: mappo.policy, simulator: sim, criticView: DispatchTraining.criticView(target.series),
+          streamPerEAP: target.series.agents == .multiAgent, acting: .sample, record: false,
+          seed: DispatchTraining.episodeSeed(seed, phase: phase + 10, episode: 0))
+        for index in 1...episodes {
+          let episodeSeed = DispatchTraining.episodeSeed(seed, phase: phase, episode: index)
+          var timing = env.timing
+          timing.episodeSlots = training.episodeSlots
+          sim = try EdgeCloudSimulator(config: env.with(timing: timing), trace: trace, seed: episodeSeed)
+          sim.reset(
+            seed: episodeSeed,
+            workload: training.workload(loadFraction: 1, profile: training.profile))
+          var orchestrator = training.orchestration.make(env)
+          var none: WeightSubscription<MAPPOPolicy>? = nil
+          KMPSCoordinator(weightSyncEverySlots: 0).runEpisode(
+            simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
+            subscription: &none)
+          let m = sim.metrics
+          let decisions = Double(max(1, m.decisions))
+          table.append(
+            series: target.label, seed: seed, x: Double(index), y: m.throughput,
+            extras: [
+              "decisions": Double(m.decisions),
+              "cross_cluster_share": Double(m.dispatchedCrossCluster) / decisions,
+              "cloud_share": Double(m.dispatchedCloud) / decisions,
+            ])
+          progress.advance(metrics: ["throughput": m.throughput])
+        }
+      }
+    }
+    progress.finish()
+    var evaluationConfig = training
+    evaluationConfig.episodes = episodes
+    let greedy = try HeuristicReference.run(
+      .greedyNative, seeds: options.seeds, config: evaluationConfig, trace: trace, phase: phase)
+    for (seed, curve) in greedy {
+      for (i, y) in curve.enumerated() {
+        table.append(series: Fig7Experiment.greedyNativeName, seed: seed, x: Double(i + 1), y: y)
+      }
+    }
+    let stats = Aggregation.seriesStats(table, finalWindow: episodes)
+    var summary = FigureSummary(
+      figure: "fig7-eval",
+      title: "Evaluation of saved Fig. 7 dispatch policies (no training)",
+      paperClaim: "a trained KMPS policy stays above Greedy_Native on unseen episodes")
+    try summary.record(stats)
+    for target in targets {
+      summary.set("checkpoint", .string(target.url.path), series: target.label)
+      summary.set("network_shape_of", .string(target.series.name), series: target.label)
+    }
+    summary.notes.append(
+      "throughput is the mean over \(episodes) evaluation episodes per seed (sampled actions)")
+    run.finish()
+    print(TextTable.seriesSummary(stats, valueLabel: "mean", percent: true).render())
+    let writer = ResultsWriter(
+      directory: options.outputDirectory(figure: "fig7-eval"), renderer: renderer)
+    return try writer.write(
+      table: table, summary: summary, run: run,
+      plot: PlotSpec(
+        title: "Saved Fig. 7 policies on evaluation episodes (mean, min-max over seeds)",
+        xLabel: "evaluation episode", yLabel: "throughput (on-time / arrived)"))
+  }
+}

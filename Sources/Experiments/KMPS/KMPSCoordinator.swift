@@ -1,0 +1,80 @@
+import Envs
+import RL
+
+/// Frame-level replica orchestration of a scheduler composition (the third time scale).
+enum OrchestrationChoice: String, Codable, Sendable, CaseIterable {
+  /// Replicas stay as initially placed.
+  case none
+  /// Kubernetes' Horizontal Pod Autoscaler (SPEC §4), on its own 15 s sync period.
+  case hpa
+  /// Scale up the service with the longest queue on the least-utilized node, every frame.
+  case greedy
+
+  /// A fresh orchestrator of this kind for `config`.
+  func make(_ config: EdgeCloudConfig) -> AnyOrchestrator {
+    switch self {
+    case .none: AnyOrchestrator(NoOrchestration())
+    case .hpa: AnyOrchestrator(HPAController(config: config.hpa))
+    case .greedy:
+      AnyOrchestrator(GreedyOrchestrator(actionsPerFrame: config.orchestration.actionsPerFrame))
+    }
+  }
+}
+
+/// A type-erased orchestration policy (one call per slot, so the erasure costs nothing).
+struct AnyOrchestrator: OrchestrationPolicy {
+  private var body: any OrchestrationPolicy
+
+  /// Wraps `policy`.
+  init(_ policy: some OrchestrationPolicy) { body = policy }
+
+  mutating func orchestrate(
+    _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
+  ) {
+    body.orchestrate(sim, &actions)
+  }
+}
+
+/// The three-time-scale coordinator of KMPS (paper Sec. III, Algorithm 1): it drives one
+/// episode slot by slot. Every slot (0.25 s) the eAPs dispatch their dequeued requests;
+/// every long slot the simulator promotes and reschedules urgent requests (inside
+/// `beginSlot`, when `dispatch.urgentRescheduling` is on); every frame the orchestrator acts.
+/// Between slots it also delivers the learner's newest actor to the eAPs, which is how
+/// asynchronous training reaches the acting agents mid-episode.
+struct KMPSCoordinator {
+  /// Slots between two checks for newer published weights (0 = never during an episode).
+  var weightSyncEverySlots: Int
+
+  /// Runs the rest of the episode. `subscription` (asynchronous training) is polled every
+  /// `weightSyncEverySlots` slots and a newer actor replaces the dispatcher's.
+  ///
+  /// - Returns: the number of weight updates picked up during the episode.
+  @discardableResult
+  func runEpisode<O: OrchestrationPolicy>(
+    simulator sim: inout EdgeCloudSimulator, dispatcher: inout LearnedDispatcher,
+    orchestrator: inout O, subscription: inout WeightSubscription<MAPPOPolicy>?
+  ) -> Int {
+    var pickedUp = 0
+    var actions: [OrchestrationAction] = []
+    var pending = [DispatchDecision?](repeating: nil, count: sim.eapCount)
+    var chosen = [Int](repeating: 0, count: sim.eapCount)
+    while sim.beginSlot() {
+      // Frame time scale: orchestration (HPA keeps its own sync period).
+      actions.removeAll(keepingCapacity: true)
+      orchestrator.orchestrate(sim, &actions)
+      for action in actions { sim.apply(action) }
+      // Policy synchronization from the learner to the eAPs.
+      if weightSyncEverySlots > 0, sim.slot % weightSyncEverySlots == 0,
+        let newer = subscription?.poll()
+      {
+        dispatcher.policy = newer
+        pickedUp += 1
+      }
+      // Slot time scale: distributed dispatch by every eAP.
+      sim.runDecisionRounds(policy: &dispatcher, pending: &pending, chosen: &chosen)
+      let outcome = sim.endSlot()
+      dispatcher.slotEnded(outcome, sim)
+    }
+    return pickedUp
+  }
+}

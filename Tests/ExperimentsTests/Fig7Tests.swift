@@ -1,0 +1,243 @@
+import Envs
+import Foundation
+import RL
+import Testing
+
+@testable import Experiments
+
+/// A tiny Fig. 7 config for the debug-build tests: a light load and short episodes.
+private func tinyConfigFile(in directory: URL, episodes: Int = 2) throws -> URL {
+  let url = directory.appendingPathComponent("tiny.json")
+  let json = """
+    {"training": {"episodes": \(episodes), "episodeSlots": 24, "loadRequestsPerSecond": 120,
+      "warmupPlacementSlots": 120,
+      "curriculum": [{"episodes": 1, "episodeSlots": 12, "loadFraction": 0.5,
+        "profile": "steady"}],
+      "mappo": {"samplesPerEpoch": 128, "updateEpochs": 2}}}
+    """
+  try json.write(to: url, atomically: true, encoding: .utf8)
+  return url
+}
+
+private func options(_ arguments: [String]) throws -> CommonOptions {
+  try CommonOptions.parse(arguments)
+}
+
+@Suite(.serialized) struct Fig7Tests {
+  /// The quick end-to-end run writes every file with the documented schema, one checkpoint per
+  /// series and seed, and the claims; then `--eval-only` evaluates those checkpoints.
+  @Test func quickRunWritesTheResultsFolderAndEvaluatesItsCheckpoints() throws {
+    let base = try makeTemporaryDirectory()
+    let out = base.appendingPathComponent("fig7")
+    let config = try tinyConfigFile(in: base)
+    let written = try Fig7Experiment.run(
+      options: try options([
+        "--quick", "--seeds", "1", "--out", out.path, "--config", config.path,
+      ]),
+      renderer: GnuplotRenderer(executable: nil), progressSink: { _ in })
+
+    let csv = try String(contentsOf: written.dataCSV, encoding: .utf8)
+    let lines = csv.split(separator: "\n")
+    #expect(
+      lines.first
+        == "series,seed,x,y," + Fig7Experiment.extraColumns.joined(separator: ","))
+    // 4 learned series + Greedy_Native, 2 episodes each.
+    #expect(lines.count == 1 + 5 * 2)
+    let seriesNames = Set(lines.dropFirst().map { $0.split(separator: ",")[0] })
+    #expect(
+      seriesNames == [
+        "KMPS", "B1 no cross-cluster", "B2 synchronous", "B3 single-agent PPO", "Greedy_Native",
+      ])
+    for line in lines.dropFirst() {
+      let y = Double(line.split(separator: ",", omittingEmptySubsequences: false)[3])!
+      #expect((0...1).contains(y))
+    }
+
+    let timing = try String(
+      contentsOf: out.appendingPathComponent("timing.csv"), encoding: .utf8)
+    #expect(timing.hasPrefix("series,seed,episode,wall_seconds,cumulative_wall_seconds\n"))
+    #expect(timing.split(separator: "\n").count == 1 + 4 * 2)
+
+    let document = try ResultsWriter.readSummary(written.summaryJSON)
+    #expect(document.figure == "fig7")
+    #expect(document.quick)
+    #expect(document.config["training"]?["episodes"] == .number(2))
+    #expect(document.claims.contains { $0.text.contains("random dispatch") })
+    #expect(document.series["KMPS"]?["learner"]?["mode"] == .string("asynchronous"))
+    #expect(document.series["B2 synchronous"]?["learner"]?["trained_batches"] == .number(3))
+    // The warm-up placement is part of the recorded config.
+    #expect(document.config["training"]?["environment"]?["services"]?["placement"] != nil)
+
+    let checkpoints = try FileManager.default.contentsOfDirectory(
+      atPath: out.appendingPathComponent("checkpoints").path
+    ).sorted()
+    #expect(
+      checkpoints == [
+        "b1-no-cross-cluster-seed1.safetensors", "b2-synchronous-seed1.safetensors",
+        "b3-single-agent-ppo-seed1.safetensors", "kmps-seed1.safetensors",
+      ])
+
+    // Evaluate the saved policies (each loads into the network shape of its series).
+    let evaluation = try Fig7Experiment.run(
+      options: try options([
+        "--quick", "--seeds", "1", "--eval-only", "--episodes", "1",
+        "--checkpoint", out.appendingPathComponent("checkpoints").path,
+        "--out", base.appendingPathComponent("eval").path, "--config", config.path,
+      ]),
+      renderer: GnuplotRenderer(executable: nil), progressSink: { _ in })
+    let evaluated = try ResultsWriter.readSummary(evaluation.summaryJSON)
+    #expect(evaluated.figure == "fig7-eval")
+    #expect(
+      Set(evaluated.series.keys)
+        == [
+          "kmps-seed1", "b1-no-cross-cluster-seed1", "b2-synchronous-seed1",
+          "b3-single-agent-ppo-seed1", "Greedy_Native",
+        ])
+  }
+
+  /// Synchronous training is bit-reproducible: the same seed gives the same data.csv.
+  @Test func synchronousRunsWithTheSameSeedWriteIdenticalData() throws {
+    let base = try makeTemporaryDirectory()
+    let config = try tinyConfigFile(in: base)
+    func run(_ name: String) throws -> String {
+      let written = try Fig7Experiment.run(
+        options: try options([
+          "--quick", "--seeds", "3", "--out", base.appendingPathComponent(name).path,
+          "--config", config.path,
+        ]),
+        synchronous: true, seriesFilter: "KMPS,B3",
+        renderer: GnuplotRenderer(executable: nil), progressSink: { _ in })
+      return try String(contentsOf: written.dataCSV, encoding: .utf8)
+    }
+    let first = try run("a")
+    #expect(first.contains("\nKMPS,"))
+    #expect(try run("b") == first)
+  }
+
+  /// A corrupt checkpoint is rejected with the file named; an impossible config names its
+  /// field.
+  @Test func badCheckpointsAndConfigsGiveNamedErrors() throws {
+    let base = try makeTemporaryDirectory()
+    let config = try tinyConfigFile(in: base)
+    let broken = base.appendingPathComponent("kmps-seed1.safetensors")
+    try Data([1, 2, 3]).write(to: broken)
+    do {
+      _ = try Fig7Experiment.run(
+        options: try options([
+          "--quick", "--seeds", "1", "--eval-only", "--checkpoint", broken.path,
+          "--out", base.appendingPathComponent("e").path, "--config", config.path,
+        ]),
+        renderer: GnuplotRenderer(executable: nil), progressSink: { _ in })
+      Issue.record("a corrupt checkpoint was accepted")
+    } catch {
+      #expect("\(error)".contains("kmps-seed1.safetensors"))
+    }
+
+    let bad = base.appendingPathComponent("bad.json")
+    try #"{"training": {"episodeSlots": 0}}"#.write(to: bad, atomically: true, encoding: .utf8)
+    do {
+      _ = try Fig7Experiment.run(
+        options: try options(["--quick", "--config", bad.path, "--out", base.path]),
+        renderer: GnuplotRenderer(executable: nil), progressSink: { _ in })
+      Issue.record("an impossible config was accepted")
+    } catch {
+      #expect("\(error)".contains("episodeSlots"))
+    }
+  }
+}
+
+/// The dispatcher records exactly the decisions the simulator took, each with the slot reward
+/// of its eAP, and closes every stream at the episode's time limit.
+@Test func learnedDispatcherRecordsEveryDecisionWithItsSlotReward() throws {
+  var env = EdgeCloudConfig()
+  env.workload.source = .poisson
+  env.workload.meanRequestsPerSecond = 80
+  env.timing.episodeSlots = 16
+  var sim = try EdgeCloudSimulator(config: env, seed: 5)
+  var config = MAPPOConfig()
+  config.actorHiddenSizes = [16]
+  config.criticHiddenSizes = [16]
+  let series = DispatchSeries.kmps
+  let training = DispatchTrainingConfig(
+    environment: env, mappo: config, curriculum: [], episodes: 1, episodeSlots: 16,
+    loadRequestsPerSecond: 80, profile: .steady, orchestration: .none, reward: .slot,
+    weightSyncEverySlots: 4,
+    warmupPlacementSlots: 0)
+  let mappo = try DispatchTraining.makeLearner(
+    series: series, config: training, simulator: sim, seed: 1)
+  var dispatcher = try LearnedDispatcher(
+    policy: mappo.policy, simulator: sim, criticView: .globalStateWithAgentID,
+    streamPerEAP: true, acting: .sample, record: true, seed: 2)
+
+  // Reference: per slot, decisions and rewards per eAP as the simulator reports them.
+  var expectedRewards: [[Float]] = Array(repeating: [], count: sim.eapCount)
+  var pending = [DispatchDecision?](repeating: nil, count: sim.eapCount)
+  var chosen = [Int](repeating: 0, count: sim.eapCount)
+  while sim.beginSlot() {
+    sim.runDecisionRounds(policy: &dispatcher, pending: &pending, chosen: &chosen)
+    let outcome = sim.endSlot()
+    dispatcher.slotEnded(outcome, sim)
+    for b in 0..<sim.eapCount {
+      expectedRewards[b] += Array(
+        repeating: Float(outcome.rewards[b]), count: outcome.decisions[b])
+    }
+  }
+  let taken = dispatcher.takeBatch(replacingWith: nil)
+  let batch = try #require(taken)
+  #expect(batch.count == sim.metrics.decisions)
+  #expect(batch.count > 20)
+  for b in 0..<sim.eapCount {
+    let stream = batch.streams[b]
+    #expect(stream.rewards == expectedRewards[b])
+    guard stream.count > 0 else { continue }
+    // The critic input ends with one-hot(b).
+    let stateDim = batch.stateDim
+    let last = Array(stream.states[((stream.count - 1) * stateDim)..<(stream.count * stateDim)])
+    #expect(Array(last.suffix(sim.eapCount)) == (0..<sim.eapCount).map { $0 == b ? 1 : 0 })
+    // Time limit: the last decision is truncated with a final state, or the stream has a
+    // bootstrap state; nothing is terminated.
+    #expect(!stream.terminated.contains(true))
+    #expect(stream.truncated.last! || stream.bootstrapState != nil)
+    #expect(stream.truncated.filter { $0 }.count <= 1)
+  }
+  // MAPPO accepts what was recorded.
+  var learner = mappo
+  var trainingBatch = batch
+  let stats = try learner.update(&trainingBatch)
+  #expect(stats.samples == batch.count)
+}
+
+/// Per-request credit: without rescheduling every request is dispatched at most once, so the
+/// rewards sum to (on-time completions − failures after dispatch) with ω1 = 1, ω2 = −1, ω3 = 0.
+@Test func requestRewardsCreditEachDecisionWithItsOwnOutcome() throws {
+  var env = EdgeCloudConfig()
+  env.workload.source = .poisson
+  env.workload.meanRequestsPerSecond = 150
+  env.timing.episodeSlots = 40
+  env.dispatch.urgentRescheduling = false
+  env.rewards.onTimeWeight = 1
+  env.rewards.failureWeight = -1
+  env.rewards.overloadWeight = 0
+  var sim = try EdgeCloudSimulator(config: env, seed: 9)
+  sim.logsRequestOutcomes = true
+  var config = MAPPOConfig()
+  config.actorHiddenSizes = [16]
+  config.criticHiddenSizes = [16]
+  let training = DispatchTrainingConfig(
+    environment: env, mappo: config, curriculum: [], episodes: 1, episodeSlots: 40,
+    loadRequestsPerSecond: 150, profile: .steady, orchestration: .none, reward: .request,
+    weightSyncEverySlots: 4, warmupPlacementSlots: 0)
+  let mappo = try DispatchTraining.makeLearner(
+    series: .kmps, config: training, simulator: sim, seed: 1)
+  var dispatcher = try LearnedDispatcher(
+    policy: mappo.policy, simulator: sim, criticView: .globalStateWithAgentID,
+    streamPerEAP: true, acting: .sample, record: true, seed: 2, rewardKind: .request)
+  sim.run(dispatch: &dispatcher)
+  let taken = dispatcher.takeBatch(replacingWith: nil)
+  let batch = try #require(taken)
+  let m = sim.metrics
+  #expect(m.completedOnTime > 100)
+  let total = batch.streams.flatMap(\.rewards).reduce(0, +)
+  #expect(total == Float(m.completedOnTime - m.failedInQueue - m.failedRunning))
+  #expect(batch.streams.flatMap(\.rewards).allSatisfy { [-1, 0, 1].contains($0) })
+}
