@@ -244,8 +244,9 @@ enum Fig7Experiment {
     let criterion = ConvergenceCriterion(
       window: config.convergenceWindow, tolerance: .absolute(config.convergenceTolerance),
       finalWindow: config.finalWindow)
-    let stats = Aggregation.seriesStats(
+    var stats = Aggregation.seriesStats(
       table, finalWindow: config.finalWindow, convergence: criterion)
+    Fig7Claims.replaceConvergenceWithPairedGain(&stats, table: table, criterion: criterion)
     var summary = FigureSummary(FigureCatalog.all.first { $0.id == "fig7" }!)
     try summary.record(stats)
     Fig7Claims.check(
