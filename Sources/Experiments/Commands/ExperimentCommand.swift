@@ -8,7 +8,9 @@ import ArgumentParser
 @main
 struct ExperimentCommand: ParsableCommand {
   /// Figure subcommands in paper order (fig7 … fig18, cartpole). Register new ones here.
-  static let figureCommands: [any ParsableCommand.Type] = [CartPoleCommand.self]
+  static let figureCommands: [any ParsableCommand.Type] = [
+    Fig16Command.self, CartPoleCommand.self,
+  ]
 
   /// Utility subcommands, always present.
   static let utilityCommands: [any ParsableCommand.Type] = [ListCommand.self, DemoCommand.self]
