@@ -96,7 +96,8 @@ func gpoTinyAgents(
       nodeLogProb: 0, serviceLogProb: 0), to: &actions)
   #expect(
     actions == [
-      OrchestrationAction(.remove, service: 0, node: 1), OrchestrationAction(.add, service: 0, node: 0),
+      OrchestrationAction(.remove, service: 0, node: 1),
+      OrchestrationAction(.add, service: 0, node: 0),
       OrchestrationAction(.add, service: 1, node: 0),
     ])  // the cloud node's add is turned into "nothing" (cloud orchestration off)
   #expect(gpo.stats.nothing == 1)

@@ -87,8 +87,8 @@ enum Fig16Series: String, Codable, Sendable, CaseIterable {
     var result: [Fig16Series] = []
     for key in keys where !key.isEmpty {
       guard let series = allCases.first(where: { $0.key == key }) else {
-        throw ValidationError(
-          "--series: unknown series '\(key)' (known: \(allCases.map(\.key).joined(separator: ", ")))")
+        let known = allCases.map(\.key).joined(separator: ", ")
+        throw ValidationError("--series: unknown series '\(key)' (known: \(known))")
       }
       if !result.contains(series) { result.append(series) }
     }
@@ -154,7 +154,7 @@ struct Fig16Config: Codable, Sendable, Equatable {
   var parallelJobs: Int
 
   /// The defaults: the testbed (3300-slot episodes, 33 frames) at 200 req/s of the bundled
-  /// trace, 50 episodes (`--quick`: 3 episodes of 300 slots).
+  /// trace, 80 episodes (`--quick`: 3 episodes of 300 slots).
   ///
   /// Load: the trace is ~89% task type 1 (service 0), which the initial placement serves with
   /// 24 edge + 12 cloud replicas, so replicas of service 0, not CPU, are the bottleneck and
@@ -168,7 +168,7 @@ struct Fig16Config: Codable, Sendable, Equatable {
     var orchestration = GPOOrchestrationConfig(variant: .gpo)
     orchestration.agent.selectedNodes = environment.orchestration.actionsPerFrame
     return Fig16Config(
-      environment: environment, episodes: quick ? 3 : 50, orchestration: orchestration,
+      environment: environment, episodes: quick ? 3 : 80, orchestration: orchestration,
       series: Fig16Series.allCases, dispatch: .leastUtilizedCrossCluster,
       finalWindow: quick ? 2 : 10, parallelJobs: 0)
   }
@@ -393,7 +393,8 @@ enum Fig16Experiment {
           + " — how much room orchestration has at this load")
     }
     summary.notes.append(
-      "dispatch is fixed to \(config.dispatch.summary) for every series, so only orchestration differs")
+      "dispatch is fixed to \(config.dispatch.summary) for every series, so only orchestration "
+        + "differs")
     summary.notes.append(
       "load \(Format.number(config.environment.workload.meanRequestsPerSecond)) req/s "
         + "(\(config.environment.workload.source.rawValue)), episodes of "

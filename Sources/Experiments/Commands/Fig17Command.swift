@@ -33,7 +33,9 @@ struct Fig17Command: ParsableCommand {
 
   func run() throws {
     var config = try common.config(defaults: Fig17Config.standard(quick: common.quick))
-    if let rounds { config.rounds = rounds } else if let episodes = common.episodeCount {
+    if let rounds {
+      config.rounds = rounds
+    } else if let episodes = common.episodeCount {
       config.rounds = episodes
     }
     if let load = common.loadRequestsPerSecondOverride {
@@ -240,8 +242,10 @@ enum Fig17Experiment {
     var summary = FigureSummary(try FigureCatalog.require("fig17"))
     try summary.record(stats)
     judge(stats: stats, config: config, quick: options.quick, into: &summary)
-    var text = TextTable(["series", "ours: ms / \(config.inferencesPerRound)", "min", "max",
-      "paper: ms / 50"])
+    var text = TextTable([
+      "series", "ours: ms / \(config.inferencesPerRound)", "min", "max",
+      "paper: ms / 50",
+    ])
     for entry in stats {
       let paper = Fig17Series(rawValue: entry.series)?.paperMs
       text.addRow([
@@ -300,7 +304,8 @@ enum Fig17Experiment {
       summary.check(
         "PPO and AC are similar (both ~180-200 ms in the paper, within ~11%)",
         agrees: verdict(ratio <= 1.25),
-        evidence: "ours: PPO \(fmt(ppo)), AC \(fmt(ac)) (ratio \(Format.fixed(ratio, decimals: 2)))")
+        evidence: "ours: PPO \(fmt(ppo)), AC \(fmt(ac)) (ratio \(Format.fixed(ratio, decimals: 2)))"
+      )
     }
     if let gpo = mean(.gpo), let ppo = mean(.ppo) {
       summary.notes.append(

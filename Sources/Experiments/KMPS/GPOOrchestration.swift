@@ -263,7 +263,8 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
       guard config.maskInfeasibleActions else { continue }
       for s in 0..<w {
         mask[row + 1 + s] = sim.canAddReplica(service: s, node: node)
-        let active = sim.replicaCount(service: s, node: node)
+        let active =
+          sim.replicaCount(service: s, node: node)
           - sim.pendingRemovals(service: s, node: node)
         mask[row + 1 + w + s] = active > 0
       }
