@@ -271,3 +271,18 @@ private struct RecordingOrchestrator: OrchestrationPolicy {
     #expect(gpo.stats.updates == 6)
   }
 }
+
+@Test func aDecisionLeftOverFromAnUnfinishedEpisodeIsDropped() throws {
+  var sim = try EdgeCloudSimulator(config: gpoTinySystem(rate: 10, slots: 40, frame: 8), seed: 5)
+  var gpo = try GPOOrchestration(config: gpoTinyAgents(), simulator: sim, seed: 1)
+  for episode in 0..<2 {
+    sim.reset(seed: UInt64(episode))
+    var dispatch = LeastUtilizedPolicy(allowCrossCluster: true)
+    sim.run(dispatch: &dispatch, orchestration: &gpo)  // no finishEpisode in between
+  }
+  // 4 decisions per episode, 3 rewarded within it; the first episode's last one is not
+  // rewarded with the second episode's frames.
+  #expect(gpo.stats.decisions == 8)
+  #expect(gpo.agent.storedTransitions == 6)
+  #expect(gpo.episodeRewards.count == 6)
+}

@@ -175,6 +175,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
   var failure: (any Error)?
 
   struct PendingDecision: Sendable {
+    var slot: Int
     var graph: GraphInput
     var decision: GPODecision
     var mask: [Bool]?
@@ -305,6 +306,10 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
       let start = ContinuousClock.now
       let graph = try graphInput(sim)
       let mask = serviceMask(sim)
+      if let previous = pending, previous.slot >= sim.slot {
+        // A new episode began without `finishEpisode`: the old decision cannot be rewarded.
+        pending = nil
+      }
       if mode == .learning, let previous = pending {
         let r = Self.rewards(
           for: previous, completedDelta: sim.onTimeAtFrameStart - sim.previousFrameOnTime,
@@ -324,7 +329,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
       append(decision, to: &actions)
       if mode == .learning {
         pending = PendingDecision(
-          graph: graph, decision: decision, mask: mask,
+          slot: sim.slot, graph: graph, decision: decision, mask: mask,
           queuedPerService: (0..<serviceCount).map { sim.queuedRequests(service: $0) },
           activeReplicas: Self.activeReplicas(sim))
       }
