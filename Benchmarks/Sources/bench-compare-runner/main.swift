@@ -121,9 +121,15 @@ func consume<T>(_ value: T) {
 let options = Options.parse()
 BLAS.setThreadCount(options.threads)
 
-// The workloads, in table order. Each closure is one timed unit.
+// The workloads, in table order. Each closure is one timed unit; `units` is what one run
+// simulates (requests or slots) for the throughput rows, nil for latency rows.
 let mappo = MAPPODecisionWorkload()
-let gpo = GPOStandInWorkload()
+let gpo: GPOInferenceWorkload
+do {
+  gpo = try GPOInferenceWorkload()
+} catch {
+  fail("GPO workload: \(error)")
+}
 var decisionRNG = Xoshiro256(seed: 1)
 var gpoRNG = Xoshiro256(seed: 2)
 var ppo = PPOEpochWorkload()
@@ -144,15 +150,32 @@ var workloads: [(String, () -> Void)] = [
       for i in 0..<BenchShapes.consecutiveGPOInferences { consume(gpo.infer(i, rng: &gpoRNG)) }
     }
   ),
-  (
-    "gpo_50_inferences_nodewise_f",
-    {
-      for i in 0..<BenchShapes.consecutiveGPOInferences {
-        consume(gpo.infer(i, order: .perNode, rng: &gpoRNG))
-      }
-    }
-  ),
 ]
+/// Per-run work of the throughput rows (simulated requests or slots of the last run).
+final class Counter { var value = 0 }
+var throughputUnits: [String: (unit: String, counter: Counter)] = [:]
+@MainActor func simulatorRow(_ name: String, rate: Double, slots: Int, unit: String) {
+  guard var sim = try? SimulatorWorkload(requestsPerSecond: rate, episodeSlots: slots) else {
+    fail("simulator workload \(name): cannot build the simulator (trace missing?)")
+  }
+  let counter = Counter()
+  throughputUnits[name] = (unit, counter)
+  workloads.append(
+    (
+      name,
+      {
+        let run = sim.run()
+        counter.value = unit == "requests" ? run.arrived : run.slots
+      }
+    ))
+}
+simulatorRow(
+  "sim_600rps_requests", rate: 600, slots: SimulatorWorkload.heavyEpisodeSlots, unit: "requests")
+simulatorRow(
+  "sim_100rps_requests", rate: 100, slots: SimulatorWorkload.heavyEpisodeSlots, unit: "requests")
+simulatorRow(
+  "sim_light_slots", rate: SimulatorWorkload.lightRequestsPerSecond,
+  slots: SimulatorWorkload.lightEpisodeSlots, unit: "slots")
 for shape in MatmulWorkload.shapes {
   let product = MatmulWorkload(m: shape.m, k: shape.k, n: shape.n)
   workloads.append((product.name, { consume(product.run()) }))
@@ -170,7 +193,10 @@ if options.json {
   let rows = results.map { r in
     "    \"\(r.name)\": {\"median_us\": \(r.medianUs), \"p25_us\": \(r.p25Us), "
       + "\"p75_us\": \(r.p75Us), \"min_us\": \(r.minUs), \"max_us\": \(r.maxUs), "
-      + "\"samples\": \(r.samples)}"
+      + "\"samples\": \(r.samples)"
+      + (throughputUnits[r.name].map {
+        ", \"unit\": \"\($0.unit)\", \"units_per_run\": \($0.counter.value)"
+      } ?? "") + "}"
   }
   print("{")
   print("  \"impl\": \"swift\",")
