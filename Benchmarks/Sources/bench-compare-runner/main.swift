@@ -4,10 +4,13 @@
 //
 // Options: --threads N (OpenBLAS threads, default 1), --budget-ms MS (sampling time per
 // workload, default 1500), --filter TEXT (only workloads whose name contains TEXT), --json
-// (JSON on stdout; otherwise a text table). Protocol, shared with reference/workloads.py: run
+// (JSON on stdout; otherwise a text table), --export-gpo FILE (write the GPO workload's
+// parameters, first graph and reference outputs as JSON for `workloads.py --check-gpo FILE`,
+// then exit). Protocol, shared with reference/workloads.py: run
 // the workload until 20% of the budget has passed (at least 3 times) as warm-up, then time
 // single runs until the budget is spent (at least 5, at most 20000 samples).
 import BenchWorkloads
+import RL
 import SeededRandom
 import TensorModule
 
@@ -21,6 +24,7 @@ struct Options {
   var budgetMs = 1500.0
   var filter: String?
   var json = false
+  var exportGPO: String?
 
   /// Parses `CommandLine.arguments`; exits with a message on bad input.
   static func parse() -> Options {
@@ -40,6 +44,7 @@ struct Options {
         guard let ms = Double(value(argument)), ms > 0 else { fail("--budget-ms needs ms > 0") }
         options.budgetMs = ms
       case "--filter": options.filter = value(argument)
+      case "--export-gpo": options.exportGPO = value(argument)
       default: fail("unknown argument '\(argument)'")
       }
     }
@@ -130,6 +135,10 @@ do {
 } catch {
   fail("GPO workload: \(error)")
 }
+if let path = options.exportGPO {
+  writeFile(path, gpoExportJSON(gpo))
+  exit(0)
+}
 var decisionRNG = Xoshiro256(seed: 1)
 var gpoRNG = Xoshiro256(seed: 2)
 var ppo = PPOEpochWorkload()
@@ -214,4 +223,43 @@ if options.json {
       + "  p25–p75 \(format(r.p25Us))–\(format(r.p75Us))  min \(format(r.minUs))  n \(r.samples)"
     print(line)
   }
+}
+
+/// A JSON array of numbers.
+func jsonArray<T: Numeric>(_ values: [T]) -> String {
+  "[" + values.map { "\($0)" }.joined(separator: ",") + "]"
+}
+
+/// The GPO workload's parameters (Swift names, `[in, out]` weights), its first graph and the
+/// policy's actor rows, NodeActor scores and ServiceActor logits on it.
+func gpoExportJSON(_ gpo: GPOInferenceWorkload) -> String {
+  let graph = gpo.graphs[0]
+  var params: [String] = []
+  gpo.policy.visitParameters { name, tensor in
+    params.append("\"\(name)\": {\"shape\": \(jsonArray(tensor.shape)), "
+      + "\"values\": \(jsonArray(tensor.scalars))}")
+  }
+  guard let batch = try? GraphBatch([graph]), let nodeActor = gpo.policy.nodeActor,
+    let serviceActor = gpo.policy.serviceActor
+  else { fail("GPO export: the policy is not the dual-actor GNN variant") }
+  let rows = gpo.policy.encode(batch).nodeRows
+  return "{\n\"params\": {\n" + params.joined(separator: ",\n") + "},\n"
+    + "\"graph\": {\"nodeFeatures\": \(jsonArray(graph.nodeFeatures)), "
+    + "\"featureDim\": \(graph.featureDim), "
+    + "\"eapFeatures\": \(jsonArray(graph.eapFeatures)), "
+    + "\"eapFeatureDim\": \(graph.eapFeatureDim), "
+    + "\"sources\": \(jsonArray(graph.edgeSources)), "
+    + "\"targets\": \(jsonArray(graph.edgeTargets)), "
+    + "\"nodeEAP\": \(jsonArray(graph.nodeEAP)), \"eapCluster\": \(jsonArray(graph.eapCluster))},\n"
+    + "\"rows\": \(jsonArray(rows.scalars)),\n"
+    + "\"nodeScores\": \(jsonArray(nodeActor(rows).scalars)),\n"
+    + "\"serviceLogits\": \(jsonArray(serviceActor(rows).scalars))\n}\n"
+}
+
+/// Writes `text` to `path`; exits with a message on failure.
+func writeFile(_ path: String, _ text: String) {
+  guard let file = fopen(path, "w") else { fail("cannot open \(path) for writing") }
+  defer { fclose(file) }
+  var bytes = Array(text.utf8)
+  guard fwrite(&bytes, 1, bytes.count, file) == bytes.count else { fail("cannot write \(path)") }
 }
