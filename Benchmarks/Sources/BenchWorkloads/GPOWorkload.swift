@@ -109,30 +109,3 @@ extension EdgeCloudConfig {
   }
 }
 
-extension GPOInferenceWorkload {
-  /// Only the `Linear` layers of one inference (same shapes, no graph work, no sampling): the
-  /// BLAS floor of `infer`.
-  public func linearLayersOnly() -> Float {
-    guard let gnn = policy.gnn, let nodeActor = policy.nodeActor,
-      let serviceActor = policy.serviceActor
-    else { return 0 }
-    let graph = graphs[0]
-    let nodes = Tensor(shape: [graph.nodeCount, graph.featureDim], scalars: graph.nodeFeatures)
-    let eaps = Tensor(shape: [graph.eapCount, graph.eapFeatureDim], scalars: graph.eapFeatures)
-    func run(_ mlp: MLP, _ x: Tensor) -> Tensor {
-      var h = x
-      for i in mlp.layers.indices { h = mlp.layers[i](h, activation: mlp.activations[i]) }
-      return h
-    }
-    let s = gnn.inputProjection(nodes)
-    var x = s
-    for _ in 0..<gnn.node.hops { x = run(gnn.node.h, run(gnn.node.f, x)) }
-    let y = run(gnn.eap.h, run(gnn.eap.f, x).gathering(rows: [0, 6, 12, 18]))
-    let e = gnn.eapProjection!(eaps)
-    let z = run(gnn.cluster.h, run(gnn.cluster.f, y))
-    let rows = Tensor(concatenating: [x, x, x], alongAxis: 1)
-    let scores = run(nodeActor, rows)
-    let logits = run(serviceActor, rows.gathering(rows: [0, 1]))
-    return scores.scalars[0] + logits.scalars[0] + z.scalars[0] + e.scalars[0]
-  }
-}

@@ -159,7 +159,6 @@ var workloads: [(String, () -> Void)] = [
       for i in 0..<BenchShapes.consecutiveGPOInferences { consume(gpo.infer(i, rng: &gpoRNG)) }
     }
   ),
-  ("gpo_linear_layers_only_b1", { consume(gpo.linearLayersOnly()) }),
 ]
 /// Per-run work of the throughput rows (simulated requests or slots of the last run).
 final class Counter { var value = 0 }

@@ -246,19 +246,19 @@ public struct GPOPolicy: ParameterVisitable {
       xPart.scalars.withUnsafeBufferPointer { xp in
         yPart.scalars.withUnsafeBufferPointer { yp in
           zPart.scalars.withUnsafeBufferPointer { zp in
-            graph.nodeEAP.withUnsafeBufferPointer { eapOf in
-              graph.eapCluster.withUnsafeBufferPointer { clusterOf in
-                for r in 0..<n {
-                  let b = eapOf[r]
-                  let (row, yRow, zRow) = (r * width, b * width, clusterOf[b] * width)
-                  if relu {
-                    for j in 0..<width {
-                      out[row + j] = Swift.max(xp[row + j] + yp[yRow + j] + zp[zRow + j], 0)
-                    }
-                  } else {
-                    for j in 0..<width { out[row + j] = xp[row + j] + yp[yRow + j] + zp[zRow + j] }
-                  }
-                }
+            guard let target = out.baseAddress, let x = xp.baseAddress, let y = yp.baseAddress,
+              let z = zp.baseAddress
+            else { return }
+            for r in 0..<n {
+              let b = graph.nodeEAP[r]
+              let row = target + r * width
+              let xRow = x + r * width
+              let yRow = y + b * width
+              let zRow = z + graph.eapCluster[b] * width
+              if relu {
+                for j in 0..<width { row[j] = Swift.max(xRow[j] + yRow[j] + zRow[j], 0) }
+              } else {
+                for j in 0..<width { row[j] = xRow[j] + yRow[j] + zRow[j] }
               }
             }
           }
