@@ -18,6 +18,8 @@ let package = Package(
       dependencies: [
         .product(name: "TensorModule", package: "KMPS"),
         .product(name: "SeededRandom", package: "KMPS"),
+        .product(name: "RL", package: "KMPS"),
+        .product(name: "Envs", package: "KMPS"),
       ]
     ),
     // `swift package benchmark`: the main suite (wall clock, CPU, malloc counts per op).

@@ -19,15 +19,22 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORDER = ["mappo_decision_b1", "mappo_20_decisions", "critic_b1", "ppo_epoch_3200x175",
-         "gpo_inference_b1", "gpo_50_inferences",
-         "gpo_50_inferences_nodewise_f", "sgemv_1x175x256", "sgemv_1x256x128",
+         "gpo_inference_b1", "gpo_50_inferences", "sgemv_1x175x256", "sgemv_1x256x128",
          "sgemv_1x128x32", "sgemm_800x175x256", "sgemm_3200x175x256", "sgemm_3200x256x128"]
 # SPEC §6 targets: workload -> {reference: minimum ratio}.
 TARGETS = {"mappo_decision_b1": {"torch": 10.0, "numpy": 3.0},
            "mappo_20_decisions": {"torch": 10.0, "numpy": 3.0},
            "ppo_epoch_3200x175": {"torch": 1.0},
-           "gpo_50_inferences": {"torch": 20.0},
-           "gpo_50_inferences_nodewise_f": {"torch": 20.0}}
+           "gpo_50_inferences": {"torch": 20.0}}
+# Simulator throughput rows (ours only): workload -> (label, unit, SPEC §6 minimum rate or
+# None, published reference rate or None).
+AUTHORS_SLOTS_PER_S = 8200.0  # the authors' Python simulator, light workload (published figure)
+SIM_ROWS = {
+    "sim_600rps_requests": ("600 req/s, 400-slot episodes", "requests/s", 1e6, None),
+    "sim_100rps_requests": ("100 req/s, 400-slot episodes", "requests/s", None, None),
+    "sim_light_slots": ("light: ~40 requests per 3300-slot episode", "slots/s",
+                        50 * AUTHORS_SLOTS_PER_S, AUTHORS_SLOTS_PER_S),
+}
 
 
 def pinned_env(threads, drop=()):
@@ -50,6 +57,30 @@ def run_json(command, env, label):
               file=sys.stderr)
         return None
     return json.loads(proc.stdout)
+
+
+def check_gpo(runner, python, env):
+    """Exports the Swift GPO policy and checks that the references compute the same values."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "gpo.json")
+        export = subprocess.run([runner, "--export-gpo", path], env=env, capture_output=True,
+                                text=True)
+        if export.returncode != 0:
+            return {"ok": False, "log": export.stderr.strip()}
+        check = subprocess.run([python, os.path.join(HERE, "workloads.py"), "--check-gpo", path],
+                               env=env, capture_output=True, text=True)
+        log = (check.stdout + check.stderr).strip()
+        print(f"[bench-compare] GPO reference check:\n{log}", file=sys.stderr)
+        return {"ok": check.returncode == 0, "log": log}
+
+
+def fmt_rate(per_s):
+    if per_s >= 1e6:
+        return f"{per_s / 1e6:.2f} M"
+    if per_s >= 1e3:
+        return f"{per_s / 1e3:.1f} k"
+    return f"{per_s:.0f}"
 
 
 def fmt_us(us):
@@ -79,7 +110,8 @@ def main():
     args = ap.parse_args()
     thread_counts = [int(t) for t in args.threads.split(",")]
     budget = str(args.budget_ms)
-    rows, raw = [], []
+    rows, raw, sim_rows = [], [], []
+    gpo_check = check_gpo(args.runner, args.python, pinned_env(1))
     for threads in thread_counts:
         ours = run_json([args.runner, "--json", "--threads", str(threads), "--budget-ms", budget],
                         pinned_env(threads), f"swift threads={threads}")
@@ -105,6 +137,20 @@ def main():
                     checks[ref] = {"target": minimum, "met": ratio >= minimum}
             row["targets"] = checks
             rows.append(row)
+        for name, (label, unit, minimum, reference) in SIM_ROWS.items():
+            o = (ours or {}).get("workloads", {}).get(name)
+            if not o:
+                continue
+            units = o["units_per_run"]
+            # Rates from the per-run times: median time -> median rate; p75 time -> p25 rate.
+            rate = {"median": units / o["median_us"] * 1e6, "p25": units / o["p75_us"] * 1e6,
+                    "p75": units / o["p25_us"] * 1e6}
+            sim_rows.append({"workload": name, "label": label, "threads": threads, "unit": unit,
+                             "units_per_run": units, "rate": rate, "ours": o,
+                             "reference": reference,
+                             "ratio": rate["median"] / reference if reference else None,
+                             "target": minimum,
+                             "met": rate["median"] >= minimum if minimum else None})
 
     def ratio(x):
         return "—" if x is None else f"{x:.2f}×"
@@ -130,11 +176,31 @@ def main():
     header = (f"Measured {stamp} on {platform.machine()} ({os.cpu_count()} cores), "
               f"budget {args.budget_ms:g} ms per workload; medians with p25–p75; "
               f"ratio = reference median / ours (> 1: ours faster).")
-    table = header + "\n\n" + "\n".join(lines) + "\n"
+    check_line = ("GPO reference check (`workloads.py --check-gpo`: the Python references "
+                  "recompute the Swift policy's actor rows, NodeActor scores and ServiceActor "
+                  "logits from its exported weights): "
+                  + ("passed." if gpo_check["ok"] else "**FAILED**, see compare.json."))
+    sim_lines = ["| simulator workload | threads | simulated per run | ours median (p25–p75) | "
+                 "reference | ours/reference | SPEC §6 target |", "|---|---|---|---|---|---|---|"]
+    for r in sim_rows:
+        rate = r["rate"]
+        ref = (f"{fmt_rate(r['reference'])} {r['unit']} (authors' Python simulator, published "
+               f"figure, not run here)" if r["reference"] else "—")
+        ratio_text = "—" if r["ratio"] is None else f"{r['ratio']:.0f}×"
+        tgt = (f"≥ {fmt_rate(r['target'])} {r['unit']} {'met' if r['met'] else 'MISSED'}"
+               if r["target"] else "")
+        sim_lines.append(
+            f"| {r['label']} | {r['threads']} | {r['units_per_run']} {r['unit'][:-2]} | "
+            f"{fmt_rate(rate['median'])} {r['unit']} ({fmt_rate(rate['p25'])}–"
+            f"{fmt_rate(rate['p75'])}) | {ref} | "
+            f"{ratio_text} | {tgt} |")
+    table = (header + "\n\n" + check_line + "\n\n" + "\n".join(lines) + "\n\n"
+             + "\n".join(sim_lines) + "\n")
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "compare.json"), "w") as f:
         json.dump({"measured": stamp, "budget_ms": args.budget_ms, "versions": versions,
-                   "rows": rows, "raw": raw}, f, indent=2)
+                   "gpo_reference_check": gpo_check, "rows": rows, "simulator_rows": sim_rows,
+                   "raw": raw}, f, indent=2)
     with open(os.path.join(args.out, "compare.md"), "w") as f:
         f.write(table)
     print(table)

@@ -29,37 +29,233 @@ PPO_ROWS = 3200
 PPO_MINIBATCH = 800  # CleanRL's numMinibatches = 4
 DECISIONS = 20
 GPO_INFERENCES = 50
-EMB = 24
-NODES = 24
-EDGE_NODES = 18
-GROUPS = 7
-SERVICE_ACTIONS = 25
+# GPO: the RL module's GPOPolicy (variant gpo) on the default EdgeCloud topology; see
+# gpo_graph() and BenchWorkloads/GPOWorkload.swift.
+EMB = 24                      # embedding width D
+GNN_HIDDEN = [64, 32]         # hidden layers of every f_i, h_i
+HOPS = 3                      # node-level message-passing rounds (Eq. 4)
+ACTOR_HIDDEN = [128, 64, 32]  # NodeActor / ServiceActor hidden layers
+SELECTED_NODES = 2            # H
+CLUSTERS = 3
+EDGE_PER_CLUSTER = 6
+CLOUD_NODES = 6
+NODES = CLUSTERS * EDGE_PER_CLUSTER + CLOUD_NODES  # 24
+EAPS = CLUSTERS + 1           # 3 eAPs + the cloud master
+SERVICES = 12
+NODE_FEATURES = 5 + 2 * SERVICES  # 29
+EAP_FEATURES = 1 + SERVICES       # 13
+SERVICE_ACTIONS = 2 * SERVICES + 1  # 25
 MATMUL_SHAPES = [(1, 175, 256), (1, 256, 128), (1, 128, 32),
                  (800, 175, 256), (3200, 175, 256), (3200, 256, 128)]
 
 
-def graph():
-    """The GPOBenchGraph of BenchWorkloads/GPOWorkload.swift, built with the same rules."""
+def gpo_graph():
+    """The GraphInput of BenchWorkloads/GPOWorkload.swift (EdgeCloudGraph.graphInput on the default
+    topology): node n's group is its cluster (cloud nodes: group 3, the cloud master); messages
+    flow n' -> n for every other node n' of the same group (complete graphs, 120 edges); eAP of
+    a node = its group; cluster of eAP b = b (4 clusters)."""
+    group = [n // EDGE_PER_CLUSTER if n < CLUSTERS * EDGE_PER_CLUSTER else CLUSTERS
+             for n in range(NODES)]
     src, dst = [], []
-    for cluster in range(3):
-        members = range(cluster * 6, cluster * 6 + 6)
-        for s in members:
-            for d in members:
-                if d != s:
-                    src.append(s)
-                    dst.append(d)
-    for node in range(EDGE_NODES):
-        c = node // 6
-        for cloud in (EDGE_NODES + 2 * c, EDGE_NODES + 2 * c + 1):
-            src += [node, cloud]
-            dst += [cloud, node]
-    for s in range(EDGE_NODES, NODES):
-        for d in range(EDGE_NODES, NODES):
-            if d != s:
-                src.append(s)
-                dst.append(d)
-    groups = [n // 3 if n < EDGE_NODES else 6 for n in range(NODES)]
-    return src, dst, groups
+    for n in range(NODES):
+        for m in range(NODES):
+            if m != n and group[m] == group[n]:
+                src.append(m)
+                dst.append(n)
+    node_eap = group
+    eap_cluster = list(range(EAPS))
+    node_cluster = [eap_cluster[b] for b in node_eap]
+    return src, dst, node_eap, eap_cluster, node_cluster
+
+
+def gpo_param_shapes():
+    """Parameter names and shapes of the Swift GPOPolicy (visitParameters order and names;
+    weights are [in, out] as in TensorModule.Linear, y = x W + b)."""
+    shapes = []
+
+    def linear(name, fan_in, fan_out):
+        shapes.append((f"{name}.weight", (fan_in, fan_out)))
+        shapes.append((f"{name}.bias", (fan_out,)))
+
+    def mlp(name, sizes):
+        for k in range(len(sizes) - 1):
+            linear(f"{name}.{k}", sizes[k], sizes[k + 1])
+
+    linear("gnn.inputProjection", NODE_FEATURES, EMB)
+    linear("gnn.eapProjection", EAP_FEATURES, EMB)
+    for level in ("node", "eap", "cluster"):
+        for net in ("f", "h"):
+            mlp(f"gnn.{level}.{net}", [EMB] + GNN_HIDDEN + [EMB])
+    mlp("nodeActor", [3 * EMB] + ACTOR_HIDDEN + [1])
+    mlp("serviceActor", [3 * EMB] + ACTOR_HIDDEN + [SERVICE_ACTIONS])
+    return shapes
+
+
+def gpo_random_params(np, rng):
+    """Glorot-uniform weights, zero biases (the values do not change the timing)."""
+    params = {}
+    for name, shape in gpo_param_shapes():
+        if name.endswith(".weight"):
+            lim = (6.0 / (shape[0] + shape[1])) ** 0.5
+            params[name] = rng.uniform(-lim, lim, shape).astype(np.float32)
+        else:
+            params[name] = np.zeros(shape, np.float32)
+    return params
+
+
+def gpo_inputs(np, rng):
+    """50 frames of node features [24, 29] and eAP features [4, 13] in [0, 1)."""
+    return (rng.uniform(0, 1, (GPO_INFERENCES, NODES, NODE_FEATURES)).astype(np.float32),
+            rng.uniform(0, 1, (GPO_INFERENCES, EAPS, EAP_FEATURES)).astype(np.float32))
+
+
+def sequential_select(np, logits, count, rng):
+    """SequentialSelection.sample of the RL module: count draws without replacement from one
+    softmax (renormalized over what is left), in float64; returns items and the log-probability."""
+    logits = np.asarray(logits, np.float64)
+    available = np.ones(len(logits), bool)
+    items, log_prob = [], 0.0
+    for _ in range(count):
+        masked = np.where(available, logits, -np.inf)
+        top = masked.max()
+        weights = np.exp(masked - top)
+        total = weights.sum()
+        i = min(int(np.searchsorted(np.cumsum(weights), rng.random() * total, side="right")),
+                len(logits) - 1)
+        log_prob += masked[i] - top - np.log(total)
+        available[i] = False
+        items.append(i)
+    return items, log_prob
+
+
+class NumpyGPO:
+    """GPOPolicy.act (variant gpo) in numpy. The sums over neighbours / children are products
+    with 0/1 matrices (A[target, source], eAP and cluster membership): the same sums as the
+    Swift scatter-adds, and the fastest numpy idiom at these sizes (np.add.at is ~10x slower)."""
+
+    def __init__(self, np, params):
+        self.np = np
+        self.p = params
+        src, dst, node_eap, eap_cluster, node_cluster = gpo_graph()
+        self.adjacency = np.zeros((NODES, NODES), np.float32)
+        np.add.at(self.adjacency, (np.array(dst), np.array(src)), 1)
+        self.eap_members = np.zeros((EAPS, NODES), np.float32)
+        self.eap_members[np.array(node_eap), np.arange(NODES)] = 1
+        self.cluster_members = np.zeros((max(eap_cluster) + 1, EAPS), np.float32)
+        self.cluster_members[np.array(eap_cluster), np.arange(EAPS)] = 1
+        self.node_eap = np.array(node_eap)
+        self.node_cluster = np.array(node_cluster)
+        self.mlps = {}
+        for name in ("gnn.node.f", "gnn.node.h", "gnn.eap.f", "gnn.eap.h", "gnn.cluster.f",
+                     "gnn.cluster.h", "nodeActor", "serviceActor"):
+            layers, k = [], 0
+            while f"{name}.{k}.weight" in params:
+                layers.append((params[f"{name}.{k}.weight"], params[f"{name}.{k}.bias"]))
+                k += 1
+            self.mlps[name] = layers
+
+    def mlp(self, name, x):
+        layers = self.mlps[name]
+        for i, (w, b) in enumerate(layers):
+            x = x @ w + b
+            if i < len(layers) - 1:
+                x = self.np.maximum(x, 0)
+        return x
+
+    def encode(self, node_features, eap_features):
+        np, p = self.np, self.p
+        s = node_features @ p["gnn.inputProjection.weight"] + p["gnn.inputProjection.bias"]
+        x = s
+        for _ in range(HOPS):
+            x = self.mlp("gnn.node.h", self.adjacency @ self.mlp("gnn.node.f", x)) + s
+        y = (self.mlp("gnn.eap.h", self.eap_members @ self.mlp("gnn.eap.f", x))
+             + eap_features @ p["gnn.eapProjection.weight"] + p["gnn.eapProjection.bias"])
+        z = self.mlp("gnn.cluster.h", self.cluster_members @ self.mlp("gnn.cluster.f", y))
+        return np.concatenate([x, y[self.node_eap], z[self.node_cluster]], axis=1)
+
+    def act(self, node_features, eap_features, rng):
+        rows = self.encode(node_features, eap_features)
+        scores = self.mlp("nodeActor", rows)[:, 0]
+        nodes, node_log_prob = sequential_select(self.np, scores, SELECTED_NODES, rng)
+        logits = self.mlp("serviceActor", rows[nodes])
+        choices, service_log_prob = [], 0.0
+        for j, node in enumerate(nodes):
+            action, lp = sequential_select(self.np, logits[j], 1, rng)
+            choices.append((node, action[0]))
+            service_log_prob += lp
+        return choices, node_log_prob, service_log_prob
+
+
+def torch_gpo(torch, params):
+    """GPOPolicy.act (variant gpo) as a torch module, as a PyTorch user would write it:
+    nn.Linear layers, index_add_ scatter sums (PyG-style), inference_mode, multinomial
+    sampling over log_softmax (float32)."""
+    from torch import nn
+
+    def linear(name):
+        w = torch.from_numpy(params[f"{name}.weight"])
+        lin = nn.Linear(w.shape[0], w.shape[1])
+        with torch.no_grad():
+            lin.weight.copy_(w.t())
+            lin.bias.copy_(torch.from_numpy(params[f"{name}.bias"]))
+        return lin
+
+    def mlp(name):
+        mods, k = [], 0
+        while f"{name}.{k}.weight" in params:
+            if k > 0:
+                mods.append(nn.ReLU())
+            mods.append(linear(f"{name}.{k}"))
+            k += 1
+        return nn.Sequential(*mods)
+
+    src, dst, node_eap, eap_cluster, node_cluster = gpo_graph()
+
+    class GPO(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.input_projection = linear("gnn.inputProjection")
+            self.eap_projection = linear("gnn.eapProjection")
+            self.f1, self.h1 = mlp("gnn.node.f"), mlp("gnn.node.h")
+            self.f2, self.h2 = mlp("gnn.eap.f"), mlp("gnn.eap.h")
+            self.f3, self.h3 = mlp("gnn.cluster.f"), mlp("gnn.cluster.h")
+            self.node_actor, self.service_actor = mlp("nodeActor"), mlp("serviceActor")
+            self.src, self.dst = torch.tensor(src), torch.tensor(dst)
+            self.node_eap, self.eap_cluster = torch.tensor(node_eap), torch.tensor(eap_cluster)
+            self.node_cluster = torch.tensor(node_cluster)
+            self.clusters = max(eap_cluster) + 1
+
+        def encode(self, node_features, eap_features):
+            s = self.input_projection(node_features)
+            x = s
+            for _ in range(HOPS):
+                messages = self.f1(x).index_select(0, self.src)
+                x = self.h1(torch.zeros(NODES, EMB).index_add_(0, self.dst, messages)) + s
+            y = (self.h2(torch.zeros(EAPS, EMB).index_add_(0, self.node_eap, self.f2(x)))
+                 + self.eap_projection(eap_features))
+            z = self.h3(torch.zeros(self.clusters, EMB).index_add_(0, self.eap_cluster,
+                                                                   self.f3(y)))
+            return torch.cat([x, y.index_select(0, self.node_eap),
+                              z.index_select(0, self.node_cluster)], dim=1)
+
+        def act(self, node_features, eap_features, gen):
+            with torch.inference_mode():
+                rows = self.encode(node_features, eap_features)
+                scores = self.node_actor(rows).reshape(-1)
+                nodes, node_log_prob = [], 0.0
+                for _ in range(SELECTED_NODES):
+                    log_p = torch.log_softmax(scores, 0)
+                    i = int(torch.multinomial(log_p.exp(), 1, generator=gen))
+                    node_log_prob += float(log_p[i])
+                    nodes.append(i)
+                    scores = scores.index_fill(0, torch.tensor([i]), float("-inf"))
+                log_p = torch.log_softmax(self.service_actor(rows[nodes]), 1)
+                actions = torch.multinomial(log_p.exp(), 1, generator=gen)
+                service_log_prob = float(log_p.gather(1, actions).sum())
+                return ([(n, int(a)) for n, a in zip(nodes, actions.view(-1))],
+                        node_log_prob, service_log_prob)
+
+    return GPO()
 
 
 def measure(body, budget_ms):
@@ -127,37 +323,11 @@ def numpy_workloads(threads):
         v = forward(critic, states[i])[0, 0]
         return a, probs[a], v
 
-    src, dst, groups = graph()
-    src, dst, groups = np.array(src), np.array(dst), np.array(groups)
-    f1, h1, f2, h2, f3, h3 = (mlp([EMB, 64, 32, EMB]) for _ in range(6))
-    node_actor = mlp([3 * EMB, 128, 64, 32, 1])
-    service_actor = mlp([EMB + GROUPS * EMB, 128, 64, 32, SERVICE_ACTIONS])
-    node_states = rng.uniform(0, 1, (GPO_INFERENCES, NODES, EMB)).astype(np.float32)
+    gpo = NumpyGPO(np, gpo_random_params(np, rng))
+    gpo_nodes, gpo_eaps = gpo_inputs(np, rng)
 
-    def softmax(x):
-        e = np.exp(x - x.max())
-        return e / e.sum()
-
-    def scatter(x, index, count):
-        out = np.zeros((count, x.shape[1]), np.float32)
-        np.add.at(out, index, x)
-        return out
-
-    def infer(i, per_node=False):
-        s = node_states[i]
-        x = s
-        for _ in range(3):
-            msg = forward(f1, x)[src] if per_node else forward(f1, x[src])
-            x = forward(h1, scatter(msg, dst, NODES)) + s
-        y = forward(h2, scatter(forward(f2, x), groups, GROUPS))
-        z = forward(h3, forward(f3, y).sum(axis=0, keepdims=True))
-        node_in = np.concatenate([x, y[groups], np.repeat(z, NODES, axis=0)], axis=1)
-        pn = softmax(forward(node_actor, node_in).reshape(-1))
-        ps = softmax(forward(service_actor, np.concatenate([z, y.reshape(1, -1)], axis=1))[0])
-        node = min(int(np.searchsorted(np.cumsum(pn), srng.random(), side="right")), NODES - 1)
-        svc = min(int(np.searchsorted(np.cumsum(ps), srng.random(), side="right")),
-                  SERVICE_ACTIONS - 1)
-        return node, svc
+    def infer(i):
+        return gpo.act(gpo_nodes[i], gpo_eaps[i], srng)
 
     work = [
         ("mappo_decision_b1", lambda: decide(0)),
@@ -165,8 +335,6 @@ def numpy_workloads(threads):
         ("critic_b1", lambda: forward(critic, states[0])),
         ("gpo_inference_b1", lambda: infer(0)),
         ("gpo_50_inferences", lambda: [infer(i) for i in range(GPO_INFERENCES)]),
-        ("gpo_50_inferences_nodewise_f",
-         lambda: [infer(i, True) for i in range(GPO_INFERENCES)]),
     ]
     for m, k, n in MATMUL_SHAPES:
         a = rng.uniform(-1, 1, (m, k)).astype(np.float32)
@@ -273,30 +441,13 @@ def torch_workloads(threads):
             opt_c.step()
         return float(loss.detach())
 
-    src, dst, groups = graph()
-    src, dst, groups = torch.tensor(src), torch.tensor(dst), torch.tensor(groups)
-    f1, h1, f2, h2, f3, h3 = (mlp([EMB, 64, 32, EMB]) for _ in range(6))
-    node_actor = mlp([3 * EMB, 128, 64, 32, 1])
-    service_actor = mlp([EMB + GROUPS * EMB, 128, 64, 32, SERVICE_ACTIONS])
-    node_states = torch.rand(GPO_INFERENCES, NODES, EMB)
+    import numpy as np
+    np_rng = np.random.default_rng(7)
+    gpo = torch_gpo(torch, gpo_random_params(np, np_rng))
+    gpo_nodes, gpo_eaps = (torch.from_numpy(a) for a in gpo_inputs(np, np_rng))
 
-    def scatter(x, index, count):
-        return torch.zeros(count, x.shape[1]).index_add_(0, index, x)
-
-    def infer(i, per_node=False):
-        with torch.inference_mode():
-            s = node_states[i]
-            x = s
-            for _ in range(3):
-                msg = f1(x)[src] if per_node else f1(x[src])
-                x = h1(scatter(msg, dst, NODES)) + s
-            y = h2(scatter(f2(x), groups, GROUPS))
-            z = h3(f3(y).sum(0, keepdim=True))
-            node_in = torch.cat([x, y[groups], z.expand(NODES, EMB)], dim=1)
-            pn = torch.softmax(node_actor(node_in).reshape(-1), 0)
-            ps = torch.softmax(service_actor(torch.cat([z, y.reshape(1, -1)], dim=1))[0], 0)
-            return (int(torch.multinomial(pn, 1, generator=gen)),
-                    int(torch.multinomial(ps, 1, generator=gen)))
+    def infer(i):
+        return gpo.act(gpo_nodes[i], gpo_eaps[i], gen)
 
     work = [
         ("mappo_decision_b1", lambda: decide(0)),
@@ -305,8 +456,6 @@ def torch_workloads(threads):
         ("ppo_epoch_3200x175", ppo_epoch),
         ("gpo_inference_b1", lambda: infer(0)),
         ("gpo_50_inferences", lambda: [infer(i) for i in range(GPO_INFERENCES)]),
-        ("gpo_50_inferences_nodewise_f",
-         lambda: [infer(i, True) for i in range(GPO_INFERENCES)]),
     ]
     for m, k, n in MATMUL_SHAPES:
         a = torch.rand(m, k) * 2 - 1
@@ -320,14 +469,79 @@ def torch_workloads(threads):
     return work, info
 
 
+def check_gpo(path):
+    """Loads a `bench-compare-runner --export-gpo` file and checks that gpo_graph() is the Swift
+    graph and that NumpyGPO and the torch module compute the Swift policy's values."""
+    import numpy as np
+    with open(path) as f:
+        data = json.load(f)
+    ok = True
+    names = [n for n, _ in gpo_param_shapes()]
+    if list(data["params"]) != names:
+        print(f"check-gpo: parameter names differ:\n swift {list(data['params'])}\n ref {names}")
+        return False
+    params = {}
+    for name, shape in gpo_param_shapes():
+        entry = data["params"][name]
+        if tuple(entry["shape"]) != shape:
+            print(f"check-gpo: {name} has shape {entry['shape']}, reference {shape}")
+            ok = False
+        params[name] = np.array(entry["values"], np.float32).reshape(entry["shape"])
+    g = data["graph"]
+    src, dst, node_eap, eap_cluster, _ = gpo_graph()
+    if sorted(zip(g["sources"], g["targets"])) != sorted(zip(src, dst)):
+        print(f"check-gpo: edges differ ({len(g['sources'])} Swift, {len(src)} reference)")
+        ok = False
+    if g["nodeEAP"] != node_eap or g["eapCluster"] != eap_cluster:
+        print("check-gpo: hierarchy differs")
+        ok = False
+    if (g["featureDim"], g["eapFeatureDim"]) != (NODE_FEATURES, EAP_FEATURES):
+        print("check-gpo: feature sizes differ")
+        ok = False
+    nodes = np.array(g["nodeFeatures"], np.float32).reshape(NODES, NODE_FEATURES)
+    eaps = np.array(g["eapFeatures"], np.float32).reshape(EAPS, EAP_FEATURES)
+    expected = {"rows": np.array(data["rows"]).reshape(NODES, 3 * EMB),
+                "nodeScores": np.array(data["nodeScores"]),
+                "serviceLogits": np.array(data["serviceLogits"]).reshape(NODES, -1)}
+    ref = NumpyGPO(np, params)
+    rows = ref.encode(nodes, eaps)
+    got = {"numpy": {"rows": rows, "nodeScores": ref.mlp("nodeActor", rows)[:, 0],
+                     "serviceLogits": ref.mlp("serviceActor", rows)}}
+    try:
+        import torch
+        model = torch_gpo(torch, params)
+        with torch.inference_mode():
+            t_rows = model.encode(torch.from_numpy(nodes), torch.from_numpy(eaps))
+            got["torch"] = {"rows": t_rows.numpy(),
+                            "nodeScores": model.node_actor(t_rows).reshape(-1).numpy(),
+                            "serviceLogits": model.service_actor(t_rows).numpy()}
+    except ImportError:
+        print("check-gpo: torch not installed; numpy only")
+    for impl, values in got.items():
+        for key, want in expected.items():
+            err = float(np.max(np.abs(values[key] - want)))
+            scale = float(np.max(np.abs(want))) or 1.0
+            status = "ok" if err <= 1e-4 * max(1.0, scale) else "MISMATCH"
+            ok = ok and status == "ok"
+            print(f"check-gpo: {impl:5s} {key:13s} max |diff| {err:.2e} (max |value| "
+                  f"{scale:.2e}) {status}")
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--backend", choices=["torch", "numpy"], required=True)
+    ap.add_argument("--backend", choices=["torch", "numpy"])
+    ap.add_argument("--check-gpo", metavar="FILE",
+                    help="check the GPO reference against a bench-compare-runner --export-gpo file")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--budget-ms", type=float, default=1500)
     ap.add_argument("--filter", default=None)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.check_gpo:
+        sys.exit(0 if check_gpo(args.check_gpo) else 1)
+    if not args.backend:
+        ap.error("--backend is required")
     try:
         builder = torch_workloads if args.backend == "torch" else numpy_workloads
         work, info = builder(args.threads)

@@ -4,10 +4,13 @@
 //
 // Options: --threads N (OpenBLAS threads, default 1), --budget-ms MS (sampling time per
 // workload, default 1500), --filter TEXT (only workloads whose name contains TEXT), --json
-// (JSON on stdout; otherwise a text table). Protocol, shared with reference/workloads.py: run
+// (JSON on stdout; otherwise a text table), --export-gpo FILE (write the GPO workload's
+// parameters, first graph and reference outputs as JSON for `workloads.py --check-gpo FILE`,
+// then exit). Protocol, shared with reference/workloads.py: run
 // the workload until 20% of the budget has passed (at least 3 times) as warm-up, then time
 // single runs until the budget is spent (at least 5, at most 20000 samples).
 import BenchWorkloads
+import RL
 import SeededRandom
 import TensorModule
 
@@ -21,6 +24,7 @@ struct Options {
   var budgetMs = 1500.0
   var filter: String?
   var json = false
+  var exportGPO: String?
 
   /// Parses `CommandLine.arguments`; exits with a message on bad input.
   static func parse() -> Options {
@@ -40,6 +44,7 @@ struct Options {
         guard let ms = Double(value(argument)), ms > 0 else { fail("--budget-ms needs ms > 0") }
         options.budgetMs = ms
       case "--filter": options.filter = value(argument)
+      case "--export-gpo": options.exportGPO = value(argument)
       default: fail("unknown argument '\(argument)'")
       }
     }
@@ -121,9 +126,19 @@ func consume<T>(_ value: T) {
 let options = Options.parse()
 BLAS.setThreadCount(options.threads)
 
-// The workloads, in table order. Each closure is one timed unit.
+// The workloads, in table order. Each closure is one timed unit; `units` is what one run
+// simulates (requests or slots) for the throughput rows, nil for latency rows.
 let mappo = MAPPODecisionWorkload()
-let gpo = GPOStandInWorkload()
+let gpo: GPOInferenceWorkload
+do {
+  gpo = try GPOInferenceWorkload()
+} catch {
+  fail("GPO workload: \(error)")
+}
+if let path = options.exportGPO {
+  writeFile(path, gpoExportJSON(gpo))
+  exit(0)
+}
 var decisionRNG = Xoshiro256(seed: 1)
 var gpoRNG = Xoshiro256(seed: 2)
 var ppo = PPOEpochWorkload()
@@ -144,15 +159,32 @@ var workloads: [(String, () -> Void)] = [
       for i in 0..<BenchShapes.consecutiveGPOInferences { consume(gpo.infer(i, rng: &gpoRNG)) }
     }
   ),
-  (
-    "gpo_50_inferences_nodewise_f",
-    {
-      for i in 0..<BenchShapes.consecutiveGPOInferences {
-        consume(gpo.infer(i, order: .perNode, rng: &gpoRNG))
-      }
-    }
-  ),
 ]
+/// Per-run work of the throughput rows (simulated requests or slots of the last run).
+final class Counter { var value = 0 }
+var throughputUnits: [String: (unit: String, counter: Counter)] = [:]
+@MainActor func simulatorRow(_ name: String, rate: Double, slots: Int, unit: String) {
+  guard var sim = try? SimulatorWorkload(requestsPerSecond: rate, episodeSlots: slots) else {
+    fail("simulator workload \(name): cannot build the simulator (trace missing?)")
+  }
+  let counter = Counter()
+  throughputUnits[name] = (unit, counter)
+  workloads.append(
+    (
+      name,
+      {
+        let run = sim.run()
+        counter.value = unit == "requests" ? run.arrived : run.slots
+      }
+    ))
+}
+simulatorRow(
+  "sim_600rps_requests", rate: 600, slots: SimulatorWorkload.heavyEpisodeSlots, unit: "requests")
+simulatorRow(
+  "sim_100rps_requests", rate: 100, slots: SimulatorWorkload.heavyEpisodeSlots, unit: "requests")
+simulatorRow(
+  "sim_light_slots", rate: SimulatorWorkload.lightRequestsPerSecond,
+  slots: SimulatorWorkload.lightEpisodeSlots, unit: "slots")
 for shape in MatmulWorkload.shapes {
   let product = MatmulWorkload(m: shape.m, k: shape.k, n: shape.n)
   workloads.append((product.name, { consume(product.run()) }))
@@ -170,7 +202,10 @@ if options.json {
   let rows = results.map { r in
     "    \"\(r.name)\": {\"median_us\": \(r.medianUs), \"p25_us\": \(r.p25Us), "
       + "\"p75_us\": \(r.p75Us), \"min_us\": \(r.minUs), \"max_us\": \(r.maxUs), "
-      + "\"samples\": \(r.samples)}"
+      + "\"samples\": \(r.samples)"
+      + (throughputUnits[r.name].map {
+        ", \"unit\": \"\($0.unit)\", \"units_per_run\": \($0.counter.value)"
+      } ?? "") + "}"
   }
   print("{")
   print("  \"impl\": \"swift\",")
@@ -188,4 +223,43 @@ if options.json {
       + "  p25–p75 \(format(r.p25Us))–\(format(r.p75Us))  min \(format(r.minUs))  n \(r.samples)"
     print(line)
   }
+}
+
+/// A JSON array of numbers.
+func jsonArray<T: Numeric>(_ values: [T]) -> String {
+  "[" + values.map { "\($0)" }.joined(separator: ",") + "]"
+}
+
+/// The GPO workload's parameters (Swift names, `[in, out]` weights), its first graph and the
+/// policy's actor rows, NodeActor scores and ServiceActor logits on it.
+func gpoExportJSON(_ gpo: GPOInferenceWorkload) -> String {
+  let graph = gpo.graphs[0]
+  var params: [String] = []
+  gpo.policy.visitParameters { name, tensor in
+    params.append("\"\(name)\": {\"shape\": \(jsonArray(tensor.shape)), "
+      + "\"values\": \(jsonArray(tensor.scalars))}")
+  }
+  guard let batch = try? GraphBatch([graph]), let nodeActor = gpo.policy.nodeActor,
+    let serviceActor = gpo.policy.serviceActor
+  else { fail("GPO export: the policy is not the dual-actor GNN variant") }
+  let rows = gpo.policy.encode(batch).nodeRows
+  return "{\n\"params\": {\n" + params.joined(separator: ",\n") + "},\n"
+    + "\"graph\": {\"nodeFeatures\": \(jsonArray(graph.nodeFeatures)), "
+    + "\"featureDim\": \(graph.featureDim), "
+    + "\"eapFeatures\": \(jsonArray(graph.eapFeatures)), "
+    + "\"eapFeatureDim\": \(graph.eapFeatureDim), "
+    + "\"sources\": \(jsonArray(graph.edgeSources)), "
+    + "\"targets\": \(jsonArray(graph.edgeTargets)), "
+    + "\"nodeEAP\": \(jsonArray(graph.nodeEAP)), \"eapCluster\": \(jsonArray(graph.eapCluster))},\n"
+    + "\"rows\": \(jsonArray(rows.scalars)),\n"
+    + "\"nodeScores\": \(jsonArray(nodeActor(rows).scalars)),\n"
+    + "\"serviceLogits\": \(jsonArray(serviceActor(rows).scalars))\n}\n"
+}
+
+/// Writes `text` to `path`; exits with a message on failure.
+func writeFile(_ path: String, _ text: String) {
+  guard let file = fopen(path, "w") else { fail("cannot open \(path) for writing") }
+  defer { fclose(file) }
+  var bytes = Array(text.utf8)
+  guard fwrite(&bytes, 1, bytes.count, file) == bytes.count else { fail("cannot write \(path)") }
 }

@@ -210,7 +210,12 @@ public struct GPOPolicy: ParameterVisitable {
   /// Chooses `H` nodes and an action for each.
   ///
   /// Call on a `detached()` policy for the fast path (no graph is recorded either way if the
-  /// parameters are detached).
+  /// parameters are detached). For the GNN dual-actor variant (`gpo`) this runs the one-graph
+  /// inference path: the encoder straight from `graph` (no `GraphBatch`), NodeActor's first
+  /// layer split by input block (`[x_n, y_b, z_c]·W = x_n·W_x + y_b·W_y + z_c·W_z`, so the
+  /// eAP and cluster parts are computed once per eAP / cluster instead of once per node), and
+  /// ServiceActor on the `H` chosen rows only. Its values equal `actReference`'s up to float
+  /// summation order.
   ///
   /// - Parameters:
   ///   - graph: the current state.
@@ -218,6 +223,88 @@ public struct GPOPolicy: ParameterVisitable {
   ///   - deterministic: take arg-maxes instead of sampling (evaluation).
   /// - Throws: `RLInputError` if the graph or mask does not fit the policy.
   public func act(
+    _ graph: GraphInput, serviceMask: [Bool]? = nil, deterministic: Bool = false,
+    rng: inout Xoshiro256
+  ) throws -> GPODecision {
+    guard let gnn, let nodeActor, let serviceActor, nodeActor.layers.count >= 2 else {
+      return try actReference(
+        graph, serviceMask: serviceMask, deterministic: deterministic, rng: &rng)
+    }
+    try validate(graph, serviceMask: serviceMask, component: "GPOPolicy.act")
+    let embedding = gnn.inferenceEmbedding(graph)
+    let d = gnn.embeddingDim
+    let n = graph.nodeCount
+    // NodeActor layer 0 by input block.
+    let first = nodeActor.layers[0]
+    let width = first.outFeatures
+    let xPart = Linear(weight: first.weight.slice(rows: 0..<d), bias: first.bias)(
+      embedding.nodes)
+    let yPart = matmul(embedding.eaps, first.weight.slice(rows: d..<(2 * d)))
+    let zPart = matmul(embedding.clusters, first.weight.slice(rows: (2 * d)..<(3 * d)))
+    let relu = nodeActor.activations[0] == .relu
+    var hidden = [Float](unsafeUninitializedCapacity: n * width) { out, initialized in
+      xPart.scalars.withUnsafeBufferPointer { xp in
+        yPart.scalars.withUnsafeBufferPointer { yp in
+          zPart.scalars.withUnsafeBufferPointer { zp in
+            guard let target = out.baseAddress, let x = xp.baseAddress, let y = yp.baseAddress,
+              let z = zp.baseAddress
+            else { return }
+            for r in 0..<n {
+              let b = graph.nodeEAP[r]
+              let row = target + r * width
+              let xRow = x + r * width
+              let yRow = y + b * width
+              let zRow = z + graph.eapCluster[b] * width
+              if relu {
+                for j in 0..<width { row[j] = Swift.max(xRow[j] + yRow[j] + zRow[j], 0) }
+              } else {
+                for j in 0..<width { row[j] = xRow[j] + yRow[j] + zRow[j] }
+              }
+            }
+          }
+        }
+      }
+      initialized = n * width
+    }
+    if !relu {
+      hidden = nodeActor.activations[0](Tensor(shape: [n, width], scalars: hidden)).scalars
+    }
+    let scores = nodeActor.forward(Tensor(shape: [n, width], scalars: hidden), fromLayer: 1)
+      .scalars
+    // `validate` guarantees every node has a valid action, so all nodes are selectable.
+    let (nodes, nodeLogProb) = try SequentialSelection.sample(
+      logits: scores, count: selectedNodes, deterministic: deterministic, rng: &rng)
+    // ServiceActor rows [x_n, y_b(n), z_c(n)] of the chosen nodes only.
+    let rowDim = 3 * d
+    let rows = [Float](unsafeUninitializedCapacity: nodes.count * rowDim) { out, initialized in
+      embedding.nodes.scalars.withUnsafeBufferPointer { xp in
+        embedding.eaps.scalars.withUnsafeBufferPointer { yp in
+          embedding.clusters.scalars.withUnsafeBufferPointer { zp in
+            for (j, node) in nodes.enumerated() {
+              let b = graph.nodeEAP[node]
+              let c = graph.eapCluster[b]
+              for i in 0..<d {
+                out[j * rowDim + i] = xp[node * d + i]
+                out[j * rowDim + d + i] = yp[b * d + i]
+                out[j * rowDim + 2 * d + i] = zp[c * d + i]
+              }
+            }
+          }
+        }
+      }
+      initialized = nodes.count * rowDim
+    }
+    let serviceLogits = serviceActor.forward(
+      Tensor(shape: [nodes.count, rowDim], scalars: rows)
+    ).scalars
+    return try sampleServices(
+      nodes: nodes, nodeLogProb: nodeLogProb, serviceLogits: serviceLogits,
+      serviceMask: serviceMask, deterministic: deterministic, rng: &rng)
+  }
+
+  /// `act` through the general path: `encode(GraphBatch([graph]))` and the actors on all node
+  /// rows. Kept as the reference the fast path is tested against.
+  func actReference(
     _ graph: GraphInput, serviceMask: [Bool]? = nil, deterministic: Bool = false,
     rng: inout Xoshiro256
   ) throws -> GPODecision {
@@ -237,7 +324,19 @@ public struct GPOPolicy: ParameterVisitable {
     let (nodes, nodeLogProb) = try SequentialSelection.sample(
       logits: scores, count: selectedNodes, deterministic: deterministic, rng: &rng)
     let serviceLogits = serviceActor!.forward(encoding.nodeRows.gathering(rows: nodes)).scalars
+    return try sampleServices(
+      nodes: nodes, nodeLogProb: nodeLogProb, serviceLogits: serviceLogits,
+      serviceMask: serviceMask, deterministic: deterministic, rng: &rng)
+  }
+
+  /// One ServiceActor action per chosen node from its logits (`[H, 2W+1]` row-major).
+  func sampleServices(
+    nodes: [Int], nodeLogProb: Float, serviceLogits: [Float], serviceMask: [Bool]?,
+    deterministic: Bool, rng: inout Xoshiro256
+  ) throws -> GPODecision {
+    let a = topology.actionCount
     var choices: [OrchestrationChoice] = []
+    choices.reserveCapacity(nodes.count)
     var serviceLogProb: Float = 0
     for (j, node) in nodes.enumerated() {
       let logits = Array(serviceLogits[(j * a)..<((j + 1) * a)])
