@@ -81,7 +81,7 @@ struct Fig7Config: Codable, Sendable, Equatable {
     var mappo = MAPPOConfig()
     // 30k+ decisions per episode: each epoch trains on a random 2048 of them (GAE covers all),
     // in 8 minibatches, so an update costs about as much as collecting the episode.
-    mappo.samplesPerEpoch = quick ? 512 : 2048
+    mappo.samplesPerEpoch = 2048
     mappo.numMinibatches = 8
     let training = DispatchTrainingConfig(
       environment: env, mappo: mappo,
@@ -92,12 +92,12 @@ struct Fig7Config: Codable, Sendable, Equatable {
           CurriculumStage(episodes: 1, episodeSlots: 120, loadFraction: 0.7, profile: .steady),
           CurriculumStage(episodes: 1, episodeSlots: 200, loadFraction: 1.0, profile: .steady),
         ],
-      episodes: quick ? 4 : 50, episodeSlots: quick ? 60 : 200,
-      loadRequestsPerSecond: quick ? 300 : 600, profile: .bursts, orchestration: .hpa,
+      episodes: quick ? 10 : 50, episodeSlots: quick ? 60 : 200,
+      loadRequestsPerSecond: 600, profile: .bursts, orchestration: .hpa,
       reward: .request,
       weightSyncEverySlots: 20, warmupPlacementSlots: quick ? 400 : 1200)
     return Fig7Config(
-      training: training, series: [.kmps, .b1, .b2, .b3], finalWindow: quick ? 2 : 10,
+      training: training, series: [.kmps, .b1, .b2, .b3], finalWindow: quick ? 4 : 10,
       convergenceWindow: quick ? 2 : 5, convergenceTolerance: 0.02, clearMargin: 0.03)
   }
 
@@ -308,7 +308,7 @@ enum HeuristicReference {
         var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: episodeSeed)
         sim.reset(
           seed: episodeSeed, workload: config.workload(loadFraction: 1, profile: config.profile))
-        var orchestrator = orchestration.make(env)
+        var orchestrator = (orchestration == .gpo ? .hpa : orchestration).make(env)
         switch kind {
         case .greedyNative:
           var policy = LeastUtilizedPolicy(allowCrossCluster: false)

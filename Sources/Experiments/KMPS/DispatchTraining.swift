@@ -26,6 +26,8 @@ struct DispatchSeries: Codable, Sendable, Equatable {
   /// Distributed decisions at each eAP, or centralized ones (SPEC §3.8: global state gathered
   /// over the links, one central decision-maker).
   var decisionMode: DecisionMode
+  /// Frame-level orchestration of this series; nil = the training config's.
+  var orchestration: OrchestrationChoice? = nil
 
   /// KMPS: dual buffer, cross-cluster, MAPPO, distributed.
   static let kmps = DispatchSeries(
@@ -229,6 +231,12 @@ enum DispatchTraining {
     let coordinator = KMPSCoordinator(
       weightSyncEverySlots: mode == .asynchronous ? config.weightSyncEverySlots : 0)
     var recycled: MAPPOBatch? = nil
+    let orchestration = series.orchestration ?? config.orchestration
+    var gpo: GPOOrchestration? =
+      orchestration == .gpo
+      ? try GPOOrchestration(
+        variant: .gpo, simulator: sim, seed: episodeSeed(seed, phase: 8, episode: 0))
+      : nil
 
     /// One episode: act (picking up weights), hand the batch over, measure.
     func episode(slots: Int, workload: WorkloadConfig, episodeSeed: UInt64) throws -> (
@@ -247,10 +255,20 @@ enum DispatchTraining {
       } else if mode == .synchronous {
         dispatcher.policy = learner.weights.latest().weights
       }
-      var orchestrator = config.orchestration.make(sim.config)
-      let pickups = coordinator.runEpisode(
-        simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
-        subscription: &subscription)
+      let pickups: Int
+      if var learning = gpo {
+        gpo = nil  // move out: the orchestrator is mutated in place, not copied
+        pickups = coordinator.runEpisode(
+          simulator: &sim, dispatcher: &dispatcher, orchestrator: &learning,
+          subscription: &subscription)
+        try learning.finishEpisode(sim)
+        gpo = learning
+      } else {
+        var orchestrator = orchestration.make(sim.config)
+        pickups = coordinator.runEpisode(
+          simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
+          subscription: &subscription)
+      }
       guard let batch = dispatcher.takeBatch(replacingWith: recycled) else {
         preconditionFailure("a training dispatcher records")
       }

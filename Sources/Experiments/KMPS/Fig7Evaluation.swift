@@ -80,7 +80,9 @@ enum Fig7Evaluation {
           sim.reset(
             seed: episodeSeed,
             workload: training.workload(loadFraction: 1, profile: training.profile))
-          var orchestrator = training.orchestration.make(env)
+          let choice = target.series.orchestration ?? training.orchestration
+          // A saved run holds the dispatcher only: GPO series are evaluated with HPA.
+          var orchestrator = (choice == .gpo ? .hpa : choice).make(env)
           var none: WeightSubscription<MAPPOPolicy>? = nil
           KMPSCoordinator(weightSyncEverySlots: 0).runEpisode(
             simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,

@@ -9,14 +9,19 @@ enum OrchestrationChoice: String, Codable, Sendable, CaseIterable {
   case hpa
   /// Scale up the service with the longest queue on the least-utilized node, every frame.
   case greedy
+  /// KMPS' GPO agent (GNN encoder, NodeActor + ServiceActor, dual critics), learning across
+  /// the episodes of a run (see `GPOOrchestration`).
+  case gpo
 
-  /// A fresh orchestrator of this kind for `config`.
+  /// A fresh heuristic orchestrator of this kind for `config`; `.gpo` is stateful across
+  /// episodes, so it is created once per run with `GPOOrchestration` instead.
   func make(_ config: EdgeCloudConfig) -> AnyOrchestrator {
     switch self {
     case .none: AnyOrchestrator(NoOrchestration())
     case .hpa: AnyOrchestrator(HPAController(config: config.hpa))
     case .greedy:
       AnyOrchestrator(GreedyOrchestrator(actionsPerFrame: config.orchestration.actionsPerFrame))
+    case .gpo: preconditionFailure("GPO orchestration is created once per run")
     }
   }
 }
