@@ -95,6 +95,25 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
         ])
   }
 
+  /// The real `--quick` budget (one seed, KMPS only): after ten short episodes at 600 req/s
+  /// the learned dispatcher beats uniformly random dispatch in the same environment on the
+  /// same episodes.
+  @Test func quickKMPSBeatsRandomDispatch() throws {
+    let base = try makeTemporaryDirectory()
+    let written = try Fig7Experiment.run(
+      options: try options([
+        "--quick", "--seeds", "1-1", "--out", base.appendingPathComponent("q").path,
+      ]),
+      seriesFilter: "KMPS", renderer: GnuplotRenderer(executable: nil), progressSink: { _ in })
+    let document = try ResultsWriter.readSummary(written.summaryJSON)
+    let claim = try #require(document.claims.first { $0.text.contains("random dispatch") })
+    #expect(claim.agrees == true, "\(claim.evidence)")
+    let kmps = try #require(document.series["KMPS"]?["finalValue"]?.doubleValue)
+    let random = try #require(
+      document.series["Random dispatch (KMPS environment)"]?["final_throughput"]?.doubleValue)
+    #expect(kmps > random)
+  }
+
   /// Synchronous training is bit-reproducible: the same seed gives the same data.csv.
   @Test func synchronousRunsWithTheSameSeedWriteIdenticalData() throws {
     let base = try makeTemporaryDirectory()

@@ -299,7 +299,7 @@ enum Fig16Experiment {
       config.parallelJobs > 0 ? config.parallelJobs : ProcessInfo.processInfo.activeProcessorCount
     let frozen = config
     let sharedTrace = trace
-    let outcomes = try OrchestrationJobRunner.run(count: jobs.count, workers: workers) { i in
+    let outcomes = try ParallelJobs.run(count: jobs.count, workers: workers) { i in
       try runJob(
         series: jobs[i].0, seed: jobs[i].1, config: frozen, trace: sharedTrace,
         progress: progress)

@@ -347,25 +347,3 @@ extension HeuristicReference {
     }
   }
 }
-
-/// Runs jobs on a fixed number of worker threads, keeping the results in input order.
-enum ParallelJobs {
-  /// `transform` applied to every element with at most `jobs` running at once; the first
-  /// error (in input order) is rethrown after all workers stop.
-  static func map<T: Sendable, R: Sendable>(
-    _ items: [T], jobs: Int, _ transform: @escaping @Sendable (T) throws -> R
-  ) throws -> [R] {
-    let next = Atomic<Int>(0)
-    let results = Mutex<[Result<R, any Error>?]>(Array(repeating: nil, count: items.count))
-    let workers = max(1, min(jobs, items.count))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      while true {
-        let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        guard i < items.count else { return }
-        let result = Result { try transform(items[i]) }
-        results.withLock { $0[i] = result }
-      }
-    }
-    return try results.withLock { all in try all.map { try $0!.get() } }
-  }
-}

@@ -80,27 +80,32 @@ public struct MAPPOBatch: Sendable {
     stream: Int, observation: [Float], actionMask: [Bool], action: Int, logProb: Float,
     state: [Float], reward: Float, terminated: Bool, truncated: Bool, finalState: [Float]? = nil
   ) throws {
-    let component = "MAPPOBatch.append"
-    guard streams.indices.contains(stream) else {
-      throw RLInputError(
-        component: component, field: "stream", reason: "\(stream) not in 0..<\(streams.count)")
+    // Check the outcome before storing anything, so a rejected decision leaves no trace.
+    try Self.checkOutcome(
+      component: "MAPPOBatch.append", reward: reward, terminated: terminated,
+      truncated: truncated, finalState: finalState, stateDim: stateDim)
+    let index = try observation.withUnsafeBufferPointer { o in
+      try actionMask.withUnsafeBufferPointer { m in
+        try state.withUnsafeBufferPointer { s in
+          try appendPending(
+            stream: stream, observation: o, actionMask: m, action: action, logProb: logProb,
+            state: s, component: "MAPPOBatch.append")
+        }
+      }
     }
-    let sizes: [(String, Int, Int)] = [
-      ("observation", observation.count, observationDim),
-      ("actionMask", actionMask.count, actionCount), ("state", state.count, stateDim),
-    ]
-    for (name, got, want) in sizes where got != want {
-      throw RLInputError(
-        component: component, field: name, reason: "has \(got) entries, expected \(want)")
-    }
-    guard action >= 0 && action < actionCount && actionMask[action] else {
-      throw RLInputError(
-        component: component, field: "action", reason: "\(action) is out of range or masked")
-    }
-    guard logProb.isFinite, reward.isFinite else {
-      throw RLInputError(
-        component: component, field: logProb.isFinite ? "reward" : "logProb",
-        reason: "is not finite")
+    try setOutcome(
+      stream: stream, index: index, reward: reward, terminated: terminated,
+      truncated: truncated, finalState: finalState)
+  }
+
+  /// Throws unless `reward` is finite and a truncated, non-terminal outcome carries its final
+  /// state.
+  private static func checkOutcome(
+    component: String, reward: Float, terminated: Bool, truncated: Bool, finalState: [Float]?,
+    stateDim: Int
+  ) throws {
+    guard reward.isFinite else {
+      throw RLInputError(component: component, field: "reward", reason: "is not finite")
     }
     if truncated && !terminated {
       guard let finalState, finalState.count == stateDim else {
@@ -108,18 +113,7 @@ public struct MAPPOBatch: Sendable {
           component: component, field: "finalState",
           reason: "a truncated decision needs the state after it (\(stateDim) floats)")
       }
-      streams[stream].finalStates[streams[stream].count] = finalState
     }
-    streams[stream].observations.append(contentsOf: observation)
-    streams[stream].actionMasks.append(contentsOf: actionMask)
-    streams[stream].actions.append(action)
-    streams[stream].logProbs.append(logProb)
-    streams[stream].states.append(contentsOf: state)
-    streams[stream].rewards.append(reward)
-    streams[stream].terminated.append(terminated)
-    streams[stream].truncated.append(truncated)
-    streams[stream].bootstrapState = nil
-    streams[stream].values = []
   }
 
   /// Appends a decision whose reward and done flags are not known yet (environments with
@@ -134,7 +128,16 @@ public struct MAPPOBatch: Sendable {
     actionMask: UnsafeBufferPointer<Bool>, action: Int, logProb: Float,
     state: UnsafeBufferPointer<Float>
   ) throws -> Int {
-    let component = "MAPPOBatch.appendPending"
+    try appendPending(
+      stream: stream, observation: observation, actionMask: actionMask, action: action,
+      logProb: logProb, state: state, component: "MAPPOBatch.appendPending")
+  }
+
+  private mutating func appendPending(
+    stream: Int, observation: UnsafeBufferPointer<Float>,
+    actionMask: UnsafeBufferPointer<Bool>, action: Int, logProb: Float,
+    state: UnsafeBufferPointer<Float>, component: String
+  ) throws -> Int {
     guard streams.indices.contains(stream) else {
       throw RLInputError(
         component: component, field: "stream", reason: "\(stream) not in 0..<\(streams.count)")
@@ -183,15 +186,10 @@ public struct MAPPOBatch: Sendable {
         component: component, field: "index",
         reason: "decision \(index) of stream \(stream) does not exist")
     }
-    guard reward.isFinite else {
-      throw RLInputError(component: component, field: "reward", reason: "is not finite")
-    }
+    try Self.checkOutcome(
+      component: component, reward: reward, terminated: terminated, truncated: truncated,
+      finalState: finalState, stateDim: stateDim)
     if truncated && !terminated {
-      guard let finalState, finalState.count == stateDim else {
-        throw RLInputError(
-          component: component, field: "finalState",
-          reason: "a truncated decision needs the state after it (\(stateDim) floats)")
-      }
       streams[stream].finalStates[index] = finalState
     } else {
       streams[stream].finalStates[index] = nil

@@ -1,10 +1,10 @@
 import Dispatch
 import Synchronization
 
-/// Runs independent jobs (one series × one seed each) on a few worker threads and returns the
+/// Runs independent jobs (e.g. one series × one seed each) on a few worker threads and returns the
 /// results in job order. Each job must own all its state (simulator, agent, RNG), so results do
 /// not depend on scheduling.
-enum OrchestrationJobRunner {
+enum ParallelJobs {
   /// Calls `body(i)` for every `i` in `0..<count` on up to `workers` threads.
   ///
   /// - Returns: the results indexed like the jobs.
@@ -28,5 +28,13 @@ enum OrchestrationJobRunner {
       }
     }
     return try slots.withLock { results in try results.map { try $0!.get() } }
+  }
+
+  /// `transform` applied to every element with at most `jobs` running at once, results in
+  /// input order (see `run(count:workers:_:)`).
+  static func map<T: Sendable, R: Sendable>(
+    _ items: [T], jobs: Int, _ transform: @escaping @Sendable (T) throws -> R
+  ) throws -> [R] {
+    try run(count: items.count, workers: jobs) { try transform(items[$0]) }
   }
 }
