@@ -93,7 +93,7 @@ struct Fig7Config: Codable, Sendable, Equatable {
           CurriculumStage(episodes: 1, episodeSlots: 200, loadFraction: 1.0, profile: .steady),
         ],
       episodes: quick ? 10 : 50, episodeSlots: quick ? 60 : 200,
-      loadRequestsPerSecond: 600, profile: .bursts, orchestration: .hpa,
+      loadRequestsPerSecond: 600, profile: .bursts, orchestration: .gpo,
       reward: .request,
       weightSyncEverySlots: 20, warmupPlacementSlots: quick ? 400 : 1200)
     return Fig7Config(
