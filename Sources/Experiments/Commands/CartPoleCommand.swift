@@ -31,6 +31,7 @@ struct CartPoleCommand: ParsableCommand {
   }
 
   func run() throws {
+    common.applyThreadSettings()
     var config = PPOConfig()
     config.totalTimesteps = totalTimesteps ?? (common.quick ? 20_000 : 500_000)
     let seeds = seed.map { [$0] } ?? common.seeds

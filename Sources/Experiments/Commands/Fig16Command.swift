@@ -34,6 +34,7 @@ struct Fig16Command: ParsableCommand {
   }
 
   func run() throws {
+    common.applyThreadSettings()
     var config = try common.config(defaults: Fig16Config.standard(quick: common.quick))
     if let episodes = common.episodeCount { config.episodes = episodes }
     if let load = common.loadRequestsPerSecondOverride {

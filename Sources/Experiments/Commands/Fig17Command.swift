@@ -32,6 +32,7 @@ struct Fig17Command: ParsableCommand {
   }
 
   func run() throws {
+    common.applyThreadSettings()
     var config = try common.config(defaults: Fig17Config.standard(quick: common.quick))
     if let rounds {
       config.rounds = rounds

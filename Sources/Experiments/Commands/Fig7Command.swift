@@ -291,7 +291,6 @@ enum HeuristicReference {
     phase: UInt64 = 2, episodes: Int? = nil
   ) throws -> [(seed: UInt64, throughputs: [Double])] {
     var env = config.environment
-    env.timing.episodeSlots = config.episodeSlots
     var orchestration = config.orchestration
     if kind == .greedyNative {
       env.dispatch.crossCluster = false
@@ -305,9 +304,9 @@ enum HeuristicReference {
       var curve: [Double] = []
       for index in 1...(episodes ?? config.episodes) {
         let episodeSeed = DispatchTraining.episodeSeed(seed, phase: phase, episode: index)
-        var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: episodeSeed)
-        sim.reset(
-          seed: episodeSeed, workload: config.workload(loadFraction: 1, profile: config.profile))
+        var sim = try config.episodeSimulator(
+          env, slots: config.episodeSlots, loadFraction: 1, profile: config.profile,
+          seed: episodeSeed, trace: trace)
         var orchestrator = (orchestration == .gpo ? .hpa : orchestration).make(env)
         switch kind {
         case .greedyNative:
@@ -332,10 +331,10 @@ extension HeuristicReference {
   static func hpaPlacement(config: DispatchTrainingConfig, trace: AlibabaTrace) throws -> [[Int]]
   {
     var env = config.environment
-    env.timing.episodeSlots = config.warmupPlacementSlots
     env.dispatch.crossCluster = false
-    var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: 0)
-    sim.reset(seed: 0, workload: config.workload(loadFraction: 1, profile: .steady))
+    var sim = try config.episodeSimulator(
+      env, slots: config.warmupPlacementSlots, loadFraction: 1, profile: .steady, seed: 0,
+      trace: trace)
     var policy = LeastUtilizedPolicy(allowCrossCluster: false)
     var hpa = HPAController(config: env.hpa)
     sim.run(dispatch: &policy, orchestration: &hpa)

@@ -129,6 +129,21 @@ struct DispatchTrainingConfig: Codable, Sendable, Equatable {
     return env
   }
 
+  /// A simulator for one episode of `slots` slots in `env`, reset with `seed` and the workload
+  /// at `loadFraction` of the target load with `profile`. Every episode gets a fresh one: its
+  /// length may change (curriculum), and a fresh simulator restores the initial placement.
+  func episodeSimulator(
+    _ env: EdgeCloudConfig, slots: Int, loadFraction: Double, profile: LoadProfileKind,
+    seed: UInt64, trace: AlibabaTrace?
+  ) throws -> EdgeCloudSimulator {
+    var timing = env.timing
+    timing.episodeSlots = slots
+    var sim = try EdgeCloudSimulator(config: env.with(timing: timing), trace: trace, seed: seed)
+    sim.reset(seed: seed, workload: workload(loadFraction: loadFraction, profile: profile))
+    sim.logsRequestOutcomes = reward == .request
+    return sim
+  }
+
   /// The workload of an episode at `loadFraction` of the target with `profile`.
   func workload(loadFraction: Double, profile: LoadProfileKind) -> WorkloadConfig {
     var w = environment.workload
@@ -239,15 +254,12 @@ enum DispatchTraining {
       : nil
 
     /// One episode: act (picking up weights), hand the batch over, measure.
-    func episode(slots: Int, workload: WorkloadConfig, episodeSeed: UInt64) throws -> (
-      metrics: EdgeCloudMetrics, pickups: Int, meanReward: Double
-    ) {
-      var timing = sim.config.timing
-      timing.episodeSlots = slots
-      sim = try EdgeCloudSimulator(
-        config: sim.config.with(timing: timing), trace: trace, seed: episodeSeed)
-      sim.reset(seed: episodeSeed, workload: workload)
-      sim.logsRequestOutcomes = config.reward == .request
+    func episode(
+      slots: Int, loadFraction: Double, profile: LoadProfileKind, episodeSeed: UInt64
+    ) throws -> (metrics: EdgeCloudMetrics, pickups: Int, meanReward: Double) {
+      sim = try config.episodeSimulator(
+        env, slots: slots, loadFraction: loadFraction, profile: profile, seed: episodeSeed,
+        trace: trace)
       // Every episode starts from the newest published actor (synchronous: the one trained
       // on the previous episode).
       if let latest = subscription?.poll() {
@@ -283,8 +295,7 @@ enum DispatchTraining {
       for _ in 0..<stage.episodes {
         curriculumEpisode += 1
         _ = try episode(
-          slots: stage.episodeSlots,
-          workload: config.workload(loadFraction: stage.loadFraction, profile: stage.profile),
+          slots: stage.episodeSlots, loadFraction: stage.loadFraction, profile: stage.profile,
           episodeSeed: episodeSeed(seed, phase: 1, episode: curriculumEpisode))
       }
     }
@@ -294,8 +305,7 @@ enum DispatchTraining {
     for index in 1...config.episodes {
       let start = ContinuousClock.now
       let (m, pickups, meanReward) = try episode(
-        slots: config.episodeSlots,
-        workload: config.workload(loadFraction: 1, profile: config.profile),
+        slots: config.episodeSlots, loadFraction: 1, profile: config.profile,
         episodeSeed: episodeSeed(seed, phase: 2, episode: index))
       let decisions = max(m.decisions, 1)
       let record = EpisodeRecord(

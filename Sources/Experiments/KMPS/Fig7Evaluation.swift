@@ -74,12 +74,9 @@ enum Fig7Evaluation {
           seed: DispatchTraining.episodeSeed(seed, phase: phase + 10, episode: 0))
         for index in 1...episodes {
           let episodeSeed = DispatchTraining.episodeSeed(seed, phase: phase, episode: index)
-          var timing = env.timing
-          timing.episodeSlots = training.episodeSlots
-          sim = try EdgeCloudSimulator(config: env.with(timing: timing), trace: trace, seed: episodeSeed)
-          sim.reset(
-            seed: episodeSeed,
-            workload: training.workload(loadFraction: 1, profile: training.profile))
+          sim = try training.episodeSimulator(
+            env, slots: training.episodeSlots, loadFraction: 1, profile: training.profile,
+            seed: episodeSeed, trace: trace)
           let choice = target.series.orchestration ?? training.orchestration
           // A saved run holds the dispatcher only: GPO series are evaluated with HPA.
           var orchestrator = (choice == .gpo ? .hpa : choice).make(env)
