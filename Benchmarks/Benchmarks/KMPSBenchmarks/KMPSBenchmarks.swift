@@ -9,6 +9,8 @@ import SeededRandom
 import TensorModule
 
 let benchmarks: @Sendable () -> Void = {
+  // Same heap settings as the `experiment` executable and bench-compare-runner.
+  Allocator.tuneForTensors()
   Benchmark.defaultConfiguration = .init(
     metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .mallocBytesCount, .throughput],
     timeUnits: .microseconds,
@@ -29,6 +31,28 @@ let benchmarks: @Sendable () -> Void = {
   }
   Benchmark("MAPPO critic alone, batch 1") { _ in
     blackHole(mappo.value(0))
+  }
+
+  // The Tensor issue's reference shapes: the actor MLP alone, inference and one training step.
+  Benchmark("MLP 175-256-128-32-13 forward, batch 1 (detached weights)") { _ in
+    blackHole(
+      mappo.actor(
+        Tensor(shape: [1, BenchShapes.observationFeatures], scalars: mappo.observations[0])))
+  }
+  Benchmark(
+    "MLP 175-256-128-32-13 train step, batch 3200 (forward + MSE + backward + Adam)",
+    configuration: .init(maxDuration: .seconds(5), maxIterations: 50)
+  ) { benchmark in
+    var rng = Xoshiro256(seed: 3)
+    var mlp = MLP(sizes: BenchShapes.actorSizes, rng: &rng)
+    var adam = Adam(learningRate: 1e-3)
+    let x = Tensor.uniform(
+      shape: [3200, BenchShapes.observationFeatures], low: -1, high: 1, rng: &rng)
+    let y = Tensor.uniform(shape: [3200, BenchShapes.actionCount], low: -1, high: 1, rng: &rng)
+    benchmark.startMeasurement()
+    let grads = mse(mlp(x), y).backward()
+    adam.update(&mlp, along: grads)
+    blackHole(mlp.layers[0].weight.scalars[0])
   }
 
   Benchmark(

@@ -124,6 +124,9 @@ func consume<T>(_ value: T) {
 }
 
 let options = Options.parse()
+// Keep tensor buffers in the heap instead of fresh mmaps per tensor (see Allocator), as the
+// `experiment` executable does.
+Allocator.tuneForTensors()
 BLAS.setThreadCount(options.threads)
 
 // The workloads, in table order. Each closure is one timed unit; `units` is what one run

@@ -181,8 +181,10 @@ public struct CommonOptions: ParsableArguments, Sendable {
 extension CommonOptions {
   /// Applies `--threads` to OpenBLAS; without it, pins OpenBLAS to 1 thread unless
   /// `OPENBLAS_NUM_THREADS` is set (experiments run parallel jobs of batch-1 networks, where
-  /// more BLAS threads only add contention).
+  /// more BLAS threads only add contention). Also keeps tensor buffers in the heap
+  /// (`Allocator.tuneForTensors`).
   public func applyThreadSettings() {
+    Allocator.tuneForTensors()
     if let blasThreads {
       BLAS.setThreadCount(blasThreads)
     } else if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil {
