@@ -260,3 +260,35 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
   #expect(total == Float(m.completedOnTime - m.failedInQueue - m.failedRunning))
   #expect(batch.streams.flatMap(\.rewards).allSatisfy { [-1, 0, 1].contains($0) })
 }
+
+/// Greedy acting takes the most probable valid target: never an invalid one, and independent of
+/// the sampling seed.
+@Test func greedyActingIsValidAndIgnoresTheSamplingSeed() throws {
+  var env = EdgeCloudConfig()
+  env.workload.source = .poisson
+  env.workload.meanRequestsPerSecond = 100
+  env.timing.episodeSlots = 12
+  var config = MAPPOConfig()
+  config.actorHiddenSizes = [16]
+  config.criticHiddenSizes = [16]
+  let probe = try EdgeCloudSimulator(config: env, seed: 3)
+  let training = DispatchTrainingConfig(
+    environment: env, mappo: config, curriculum: [], episodes: 1, episodeSlots: 12,
+    loadRequestsPerSecond: 100, profile: .steady, orchestration: .none, reward: .slot,
+    weightSyncEverySlots: 4, warmupPlacementSlots: 0)
+  let policy = try DispatchTraining.makeLearner(
+    series: .kmps, config: training, simulator: probe, seed: 1
+  ).policy
+  func run(seed: UInt64) throws -> EdgeCloudMetrics {
+    var sim = try EdgeCloudSimulator(config: env, seed: 3)
+    var dispatcher = try LearnedDispatcher(
+      policy: policy, simulator: sim, criticView: .globalStateWithAgentID, streamPerEAP: true,
+      acting: .greedy, record: false, seed: seed)
+    sim.run(dispatch: &dispatcher)
+    return sim.metrics
+  }
+  let first = try run(seed: 1)
+  #expect(first.decisions > 20)
+  #expect(first.invalidActions == 0)
+  #expect(try run(seed: 99) == first)
+}

@@ -53,9 +53,6 @@ struct LearnedDispatcher: DispatchPolicy {
   let rewardKind: DispatchRewardKind
   /// Reward weights ω1, ω2, ω3 (from the simulator's config).
   let rewardWeights: RewardConfig
-  /// Decisions taken (all episodes).
-  private(set) var decisions = 0
-
   private var rng: Xoshiro256
   private let eapCount: Int
   private let globalStateSize: Int
@@ -127,7 +124,6 @@ struct LearnedDispatcher: DispatchPolicy {
       action = best
       logProb = p[best] > 0 ? Float(log(Double(p[best]))) : 0
     }
-    decisions += 1
     if batch != nil { record(d, action: action, logProb: logProb, sim) }
     return action
   }
