@@ -68,14 +68,17 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
     // The warm-up placement is part of the recorded config.
     #expect(document.config["training"]?["environment"]?["services"]?["placement"] != nil)
 
-    let checkpoints = try FileManager.default.contentsOfDirectory(
-      atPath: out.appendingPathComponent("checkpoints").path
-    ).sorted()
-    #expect(
-      checkpoints == [
-        "b1-no-cross-cluster-seed1.safetensors", "b2-synchronous-seed1.safetensors",
-        "b3-single-agent-ppo-seed1.safetensors", "kmps-seed1.safetensors",
-      ])
+    let expectedCheckpoints = [
+      "b1-no-cross-cluster-seed1.safetensors", "b2-synchronous-seed1.safetensors",
+      "b3-single-agent-ppo-seed1.safetensors", "kmps-seed1.safetensors",
+    ]
+    let folder = out.appendingPathComponent("checkpoints")
+    let checkpoints = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    #expect(checkpoints.filter { $0.hasSuffix(".safetensors") }.sorted() == expectedCheckpoints)
+    // The GPO orchestrators (the default frame orchestration of the learned series).
+    let gpoCheckpoints = try FileManager.default.contentsOfDirectory(
+      atPath: folder.appendingPathComponent(Fig7Evaluation.gpoFolder).path)
+    #expect(gpoCheckpoints.sorted() == expectedCheckpoints)
 
     // Evaluate the saved policies (each loads into the network shape of its series).
     let evaluation = try Fig7Experiment.run(
@@ -87,6 +90,9 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
       renderer: GnuplotRenderer(executable: nil), progressSink: { _ in })
     let evaluated = try ResultsWriter.readSummary(evaluation.summaryJSON)
     #expect(evaluated.figure == "fig7-eval")
+    #expect(
+      evaluated.series["kmps-seed1"]?["orchestration"]
+        == .string("gpo (kmps-seed1.safetensors)"))
     #expect(
       Set(evaluated.series.keys)
         == [
@@ -291,4 +297,23 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
   #expect(first.decisions > 20)
   #expect(first.invalidActions == 0)
   #expect(try run(seed: 99) == first)
+}
+
+/// A GPO orchestrator's checkpoint restores its encoder, actors and critics exactly.
+@Test func gpoOrchestratorCheckpointRoundTrips() throws {
+  let sim = try EdgeCloudSimulator(config: EdgeCloudConfig(), seed: 1)
+  let trained = try GPOOrchestration(variant: .gpo, simulator: sim, seed: 1)
+  var fresh = try GPOOrchestration(variant: .gpo, simulator: sim, seed: 2)
+  #expect(fresh.agent.policy.namedParameters.map(\.tensor) != trained.agent.policy.namedParameters.map(\.tensor))
+  let url = try makeTemporaryDirectory().appendingPathComponent("gpo.safetensors")
+  try trained.saveCheckpoint(to: url)
+  try fresh.loadCheckpoint(from: url)
+  for (a, b) in zip(fresh.agent.policy.namedParameters, trained.agent.policy.namedParameters) {
+    #expect(a.name == b.name && a.tensor.scalars == b.tensor.scalars)
+  }
+  for (a, b) in zip(fresh.agent.critics.namedParameters, trained.agent.critics.namedParameters) {
+    #expect(a.name == b.name && a.tensor.scalars == b.tensor.scalars)
+  }
+  try Data([0, 1, 2]).write(to: url)
+  #expect(throws: (any Error).self) { try fresh.loadCheckpoint(from: url) }
 }

@@ -236,9 +236,15 @@ enum Fig7Experiment {
     let checkpoints = directory.appendingPathComponent("checkpoints")
     try FileIO.makeDirectory(checkpoints)
     for result in results {
-      let url = checkpoints.appendingPathComponent(
-        "\(slug(result.series.name))-seed\(result.seed).safetensors")
-      try result.trainer.withLearner { try $0.saveCheckpoint(to: url) }
+      let name = "\(slug(result.series.name))-seed\(result.seed).safetensors"
+      try result.trainer.withLearner {
+        try $0.saveCheckpoint(to: checkpoints.appendingPathComponent(name))
+      }
+      if let orchestrator = result.orchestrator {
+        let folder = checkpoints.appendingPathComponent(Fig7Evaluation.gpoFolder)
+        try FileIO.makeDirectory(folder)
+        try orchestrator.saveCheckpoint(to: folder.appendingPathComponent(name))
+      }
     }
 
     let criterion = ConvergenceCriterion(

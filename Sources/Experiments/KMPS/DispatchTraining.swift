@@ -27,7 +27,7 @@ struct DispatchSeries: Codable, Sendable, Equatable {
   /// over the links, one central decision-maker).
   var decisionMode: DecisionMode
   /// Frame-level orchestration of this series; nil = the training config's.
-  var orchestration: OrchestrationChoice? = nil
+  var orchestration: FrameOrchestration? = nil
 
   /// KMPS: dual buffer, cross-cluster, MAPPO, distributed.
   static let kmps = DispatchSeries(
@@ -79,7 +79,7 @@ struct DispatchTrainingConfig: Codable, Sendable, Equatable {
   /// Load profile of the recorded episodes.
   var profile: LoadProfileKind
   /// Frame-level orchestration of the learned series.
-  var orchestration: OrchestrationChoice
+  var orchestration: FrameOrchestration
   /// How dispatch decisions are rewarded (the paper's per-slot u_{b,t}, or per-request credit
   /// with the same weights).
   var reward: DispatchRewardKind
@@ -193,6 +193,8 @@ struct DispatchRunResult: Sendable {
   var learnerStatistics: LearnerStatistics
   /// The trained learner (for checkpoints).
   var trainer: MAPPOTrainer
+  /// The trained GPO orchestrator, when the series orchestrates with GPO (for checkpoints).
+  var orchestrator: GPOOrchestration?
 }
 
 /// Trains the learned dispatch series of Fig. 7 (and any other dispatch study).
@@ -324,7 +326,7 @@ enum DispatchTraining {
     learner.shutdown()
     return DispatchRunResult(
       series: series, seed: seed, episodes: records, curriculumSeconds: curriculumSeconds,
-      learnerStatistics: statistics, trainer: trainer)
+      learnerStatistics: statistics, trainer: trainer, orchestrator: gpo)
   }
 }
 

@@ -8,6 +8,9 @@ import RL
 enum Fig7Evaluation {
   /// Evaluation seed stream, distinct from the training episodes'.
   static let phase: UInt64 = 3
+  /// Subfolder of the checkpoints folder holding each run's trained GPO orchestrator, under the
+  /// same file name as its dispatcher.
+  static let gpoFolder = "gpo"
 
   /// A checkpoint to evaluate and the series whose network shape it has.
   struct Target {
@@ -61,6 +64,7 @@ enum Fig7Evaluation {
       unit: "episodes", sink: progressSink)
     var table = ResultsTable(extraColumns: ["decisions", "cross_cluster_share", "cloud_share"])
     let training = config.training
+    var orchestrationUsed: [String: String] = [:]
     for target in targets {
       let env = training.environment(for: target.series)
       var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: 0)
@@ -72,18 +76,41 @@ enum Fig7Evaluation {
           policy: mappo.policy, simulator: sim, criticView: DispatchTraining.criticView(target.series),
           streamPerEAP: target.series.agents == .multiAgent, acting: .sample, record: false,
           seed: DispatchTraining.episodeSeed(seed, phase: phase + 10, episode: 0))
+        // A GPO series is evaluated with its saved orchestrator when there is one (sampled
+        // actions, no learning), else with HPA.
+        let choice = target.series.orchestration ?? training.orchestration
+        let gpoURL = target.url.deletingLastPathComponent()
+          .appendingPathComponent(gpoFolder).appendingPathComponent(target.url.lastPathComponent)
+        var gpo: GPOOrchestration? = nil
+        orchestrationUsed[target.label] = choice == .gpo ? "hpa (no saved GPO)" : choice.rawValue
+        if choice == .gpo, FileManager.default.fileExists(atPath: gpoURL.path) {
+          var loaded = try GPOOrchestration(
+            variant: .gpo, simulator: sim, seed: DispatchTraining.episodeSeed(seed, phase: 9, episode: 0),
+            mode: .evaluation(deterministic: false))
+          try loaded.loadCheckpoint(from: gpoURL)
+          gpo = loaded
+          orchestrationUsed[target.label] = "gpo (\(gpoURL.lastPathComponent))"
+        }
         for index in 1...episodes {
           let episodeSeed = DispatchTraining.episodeSeed(seed, phase: phase, episode: index)
           sim = try training.episodeSimulator(
             env, slots: training.episodeSlots, loadFraction: 1, profile: training.profile,
             seed: episodeSeed, trace: trace)
-          let choice = target.series.orchestration ?? training.orchestration
-          // A saved run holds the dispatcher only: GPO series are evaluated with HPA.
-          var orchestrator = (choice == .gpo ? .hpa : choice).make(env)
           var none: WeightSubscription<MAPPOPolicy>? = nil
-          KMPSCoordinator(weightSyncEverySlots: 0).runEpisode(
-            simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
-            subscription: &none)
+          let coordinator = KMPSCoordinator(weightSyncEverySlots: 0)
+          if var orchestrator = gpo {
+            gpo = nil
+            coordinator.runEpisode(
+              simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
+              subscription: &none)
+            try orchestrator.finishEpisode(sim)
+            gpo = orchestrator
+          } else {
+            var orchestrator = (choice == .gpo ? .hpa : choice).make(env)
+            coordinator.runEpisode(
+              simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
+              subscription: &none)
+          }
           let m = sim.metrics
           let decisions = Double(max(1, m.decisions))
           table.append(
@@ -116,6 +143,8 @@ enum Fig7Evaluation {
     for target in targets {
       summary.set("checkpoint", .string(target.url.path), series: target.label)
       summary.set("network_shape_of", .string(target.series.name), series: target.label)
+      summary.set(
+        "orchestration", .string(orchestrationUsed[target.label] ?? "-"), series: target.label)
     }
     summary.notes.append(
       "throughput is the mean over \(episodes) evaluation episodes per seed (sampled actions)")

@@ -419,3 +419,11 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
     return updateHistory.last
   }
 }
+
+extension GPOOrchestration {
+  /// Saves the agent's encoder, actors and critics (see `GPOAgent.saveCheckpoint`).
+  public func saveCheckpoint(to url: URL) throws { try agent.saveCheckpoint(to: url) }
+
+  /// Loads weights saved by `saveCheckpoint` into the agent (same variant and topology).
+  public mutating func loadCheckpoint(from url: URL) throws { try agent.loadCheckpoint(from: url) }
+}

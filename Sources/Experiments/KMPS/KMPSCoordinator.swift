@@ -2,7 +2,7 @@ import Envs
 import RL
 
 /// Frame-level replica orchestration of a scheduler composition (the third time scale).
-enum OrchestrationChoice: String, Codable, Sendable, CaseIterable {
+enum FrameOrchestration: String, Codable, Sendable, CaseIterable {
   /// Replicas stay as initially placed.
   case none
   /// Kubernetes' Horizontal Pod Autoscaler (SPEC §4), on its own 15 s sync period.

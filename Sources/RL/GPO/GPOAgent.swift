@@ -529,3 +529,45 @@ public struct GPOAgent: Sendable {
     return Float(1 - varD / varT)
   }
 }
+
+/// The trainable parts of a GPO agent as one parameter tree (`"policy.*"`, `"critics.*"`), for
+/// checkpoints.
+struct GPOCheckpointModel: ParameterVisitable {
+  var policy: GPOPolicy
+  var critics: GPOCritics
+
+  func visitParameters(_ body: (String, Tensor) -> Void) {
+    policy.visitParameters { body("policy.\($0)", $1) }
+    critics.visitParameters { body("critics.\($0)", $1) }
+  }
+
+  mutating func updateParameters(_ body: (String, inout Tensor) -> Void) {
+    policy.updateParameters { body("policy.\($0)", &$1) }
+    critics.updateParameters { body("critics.\($0)", &$1) }
+  }
+}
+
+extension GPOAgent {
+  /// Saves the encoder, actors and critics as safetensors (atomically), with the optimizer
+  /// step count in the metadata. The stored rollout and the optimizer moments are not saved.
+  public func saveCheckpoint(to url: URL) throws {
+    try Checkpoint.save(
+      GPOCheckpointModel(policy: policy, critics: critics), to: url,
+      metadata: [
+        "algorithm": "GPO", "variant": "\(config.variant)",
+        "optimizerSteps": "\(optimizerSteps)",
+      ])
+  }
+
+  /// Loads weights saved by `saveCheckpoint` into this agent (same config and topology) and
+  /// refreshes the inference snapshot.
+  ///
+  /// - Throws: `CheckpointError` naming the file and every missing or mismatched tensor.
+  public mutating func loadCheckpoint(from url: URL) throws {
+    var model = GPOCheckpointModel(policy: policy, critics: critics)
+    try Checkpoint.load(into: &model, from: url)
+    policy = model.policy
+    critics = model.critics
+    inferencePolicy = policy.detached()
+  }
+}
