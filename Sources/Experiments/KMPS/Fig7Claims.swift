@@ -167,6 +167,23 @@ enum Fig7Claims {
         evidence: "episodes: KMPS \(Format.number(kmps.convergenceX)), B2 "
           + "\(Format.number(b2.convergenceX)); see wall_seconds_to_converge for time")
     }
+    if let kmps, let b2 {
+      let wall = { (name: String) -> Double? in
+        let seconds = results.filter { $0.series.name == name }.flatMap {
+          $0.episodes.map(\.wallSeconds)
+        }
+        return seconds.isEmpty ? nil : seconds.reduce(0, +) / Double(seconds.count)
+      }
+      if let k = wall(kmps.series), let b = wall(b2.series) {
+        summary.check(
+          "the dual buffer trains faster in wall-clock time than single-buffer synchronous "
+            + "training (B2)",
+          agrees: judge ? k < b : nil,
+          evidence: "mean wall seconds per episode: KMPS \(Format.fixed(k, decimals: 3)), B2 "
+            + "\(Format.fixed(b, decimals: 3)) (meaningful with --jobs 1, the default: parallel "
+            + "jobs take the core the learner thread needs)")
+      }
+    }
     if let kmps, let b1 {
       summary.check(
         "B1 (no cross-cluster) ends below KMPS",
