@@ -1,5 +1,4 @@
 import Foundation
-import HeapModule
 import SeededRandom
 
 /// One pending dispatch decision of an eAP: the request it dequeued and its context. The
@@ -176,7 +175,7 @@ public struct EdgeCloudSimulator: Sendable {
   var inTransit: [Int32]
   var pendingCPU: [Double]
   var queueSeq: Int64 = 0
-  var events = Heap<SimEvent>()
+  var events = EventQueue()
   var eventSeq: UInt64 = 0
   /// Estimated completion times E_w.
   public private(set) var estimator: CompletionTimeEstimator
@@ -359,7 +358,7 @@ public struct EdgeCloudSimulator: Sendable {
       pendingCPU[i] = 0
     }
     queueSeq = 0
-    events = Heap()
+    events.removeAll()
     eventSeq = 0
     estimator = CompletionTimeEstimator(
       initialMs: config.services.baseExecutionMs, smoothing: config.dispatch.estimatorSmoothing,
