@@ -97,23 +97,11 @@ public struct MAPPOConfig: Codable, Sendable, Equatable {
     where sizes.isEmpty || !sizes.allSatisfy({ $0 > 0 }) {
       throw RLInputError(component: component, field: name, reason: "needs positive widths")
     }
-    guard learningRate > 0, learningRate.isFinite else {
-      throw RLInputError(component: component, field: "learningRate", reason: "must be > 0")
-    }
+    try validatePPOHyperparameters(
+      component: component, learningRate: learningRate, gamma: gamma, gaeLambda: gaeLambda,
+      clipCoef: clipCoef, maxGradNorm: maxGradNorm)
     guard lrDecayRate > 0, lrDecayRate <= 1 else {
       throw RLInputError(component: component, field: "lrDecayRate", reason: "must be in (0, 1]")
-    }
-    guard (0...1).contains(gamma) else {
-      throw RLInputError(component: component, field: "gamma", reason: "must be in [0, 1]")
-    }
-    guard (0...1).contains(gaeLambda) else {
-      throw RLInputError(component: component, field: "gaeLambda", reason: "must be in [0, 1]")
-    }
-    guard clipCoef > 0 else {
-      throw RLInputError(component: component, field: "clipCoef", reason: "must be > 0")
-    }
-    guard maxGradNorm > 0 else {
-      throw RLInputError(component: component, field: "maxGradNorm", reason: "must be > 0")
     }
     if case .huber(let delta) = valueLoss, !(delta > 0) {
       throw RLInputError(component: component, field: "valueLoss", reason: "Huber δ must be > 0")

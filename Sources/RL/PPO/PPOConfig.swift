@@ -67,6 +67,24 @@ public struct PPOConfig: Codable, Sendable, Equatable {
         component: component, field: "totalTimesteps",
         reason: "\(totalTimesteps) is less than one rollout (\(batchSize) steps)")
     }
+    try validatePPOHyperparameters(
+      component: component, learningRate: learningRate, gamma: gamma, gaeLambda: gaeLambda,
+      clipCoef: clipCoef, maxGradNorm: maxGradNorm)
+    guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ $0 > 0 }) else {
+      throw RLInputError(
+        component: component, field: "hiddenSizes", reason: "needs positive widths")
+    }
+    if let targetKL, !(targetKL > 0) {
+      throw RLInputError(component: component, field: "targetKL", reason: "must be > 0 or nil")
+    }
+  }
+}
+
+/// The range checks every PPO-family config shares; throws `RLInputError` naming the field.
+func validatePPOHyperparameters(
+  component: String, learningRate: Float, gamma: Float, gaeLambda: Float, clipCoef: Float,
+  maxGradNorm: Float
+) throws {
     guard learningRate > 0, learningRate.isFinite else {
       throw RLInputError(component: component, field: "learningRate", reason: "must be > 0")
     }
@@ -82,12 +100,4 @@ public struct PPOConfig: Codable, Sendable, Equatable {
     guard maxGradNorm > 0 else {
       throw RLInputError(component: component, field: "maxGradNorm", reason: "must be > 0")
     }
-    guard !hiddenSizes.isEmpty, hiddenSizes.allSatisfy({ $0 > 0 }) else {
-      throw RLInputError(
-        component: component, field: "hiddenSizes", reason: "needs positive widths")
-    }
-    if let targetKL, !(targetKL > 0) {
-      throw RLInputError(component: component, field: "targetKL", reason: "must be > 0 or nil")
-    }
-  }
 }
