@@ -230,13 +230,13 @@ enum DispatchTraining {
   /// episode (progress reporting).
   static func run(
     series: DispatchSeries, seed: UInt64, config: DispatchTrainingConfig, trace: AlibabaTrace?,
-    learnerMode: LearnerMode? = nil, onEpisode: (EpisodeRecord) -> Void = { _ in }
+    onEpisode: (EpisodeRecord) -> Void = { _ in }
   ) throws -> DispatchRunResult {
     let env = config.environment(for: series)
     var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: seed)
     let mappo = try makeLearner(series: series, config: config, simulator: sim, seed: seed)
     let trainer = MAPPOTrainer(mappo)
-    let mode = learnerMode ?? series.learner
+    let mode = series.learner
     let learner = trainer.makeDualBufferLearner(mode: mode)
     defer { learner.shutdown(drain: false) }
     var dispatcher = try LearnedDispatcher(
@@ -269,20 +269,9 @@ enum DispatchTraining {
       } else if mode == .synchronous {
         dispatcher.policy = learner.weights.latest().weights
       }
-      let pickups: Int
-      if var learning = gpo {
-        gpo = nil  // move out: the orchestrator is mutated in place, not copied
-        pickups = coordinator.runEpisode(
-          simulator: &sim, dispatcher: &dispatcher, orchestrator: &learning,
-          subscription: &subscription)
-        try learning.finishEpisode(sim)
-        gpo = learning
-      } else {
-        var orchestrator = orchestration.make(sim.config)
-        pickups = coordinator.runEpisode(
-          simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
-          subscription: &subscription)
-      }
+      let pickups = try coordinator.runEpisode(
+        simulator: &sim, dispatcher: &dispatcher, gpo: &gpo, heuristic: orchestration,
+        subscription: &subscription)
       guard let batch = dispatcher.takeBatch(replacingWith: recycled) else {
         preconditionFailure("a training dispatcher records")
       }

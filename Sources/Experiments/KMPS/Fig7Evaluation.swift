@@ -97,20 +97,9 @@ enum Fig7Evaluation {
             env, slots: training.episodeSlots, loadFraction: 1, profile: training.profile,
             seed: episodeSeed, trace: trace)
           var none: WeightSubscription<MAPPOPolicy>? = nil
-          let coordinator = KMPSCoordinator(weightSyncEverySlots: 0)
-          if var orchestrator = gpo {
-            gpo = nil
-            coordinator.runEpisode(
-              simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
-              subscription: &none)
-            try orchestrator.finishEpisode(sim)
-            gpo = orchestrator
-          } else {
-            var orchestrator = (choice == .gpo ? .hpa : choice).make(env)
-            coordinator.runEpisode(
-              simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
-              subscription: &none)
-          }
+          try KMPSCoordinator(weightSyncEverySlots: 0).runEpisode(
+            simulator: &sim, dispatcher: &dispatcher, gpo: &gpo,
+            heuristic: choice == .gpo ? .hpa : choice, subscription: &none)
           let m = sim.metrics
           let decisions = Double(max(1, m.decisions))
           table.append(

@@ -82,4 +82,29 @@ struct KMPSCoordinator {
     }
     return pickedUp
   }
+
+  /// Runs the rest of the episode with the GPO orchestrator when there is one (then ends its
+  /// episode: a learning orchestrator updates), else with a fresh `heuristic` orchestrator.
+  ///
+  /// - Returns: the number of weight updates picked up during the episode.
+  @discardableResult
+  func runEpisode(
+    simulator sim: inout EdgeCloudSimulator, dispatcher: inout LearnedDispatcher,
+    gpo: inout GPOOrchestration?, heuristic: FrameOrchestration,
+    subscription: inout WeightSubscription<MAPPOPolicy>?
+  ) throws -> Int {
+    guard var orchestrator = gpo else {
+      var fresh = heuristic.make(sim.config)
+      return runEpisode(
+        simulator: &sim, dispatcher: &dispatcher, orchestrator: &fresh,
+        subscription: &subscription)
+    }
+    gpo = nil  // move out, so the orchestrator is mutated in place rather than copied
+    let pickups = runEpisode(
+      simulator: &sim, dispatcher: &dispatcher, orchestrator: &orchestrator,
+      subscription: &subscription)
+    try orchestrator.finishEpisode(sim)
+    gpo = orchestrator
+    return pickups
+  }
 }
