@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TensorModule
 
 /// One logged value: a number or a string.
 public enum MetricValue: Sendable, Hashable, ExpressibleByIntegerLiteral,
@@ -161,7 +162,7 @@ public final class MetricsLogger: Sendable {
         s.buffer += s.columns.map { byName[$0].map(Self.csvCell) ?? "" }.joined(separator: ",")
       case .jsonLines:
         let members = s.columns.map { name in
-          Self.jsonString(name) + ":" + (byName[name].map(Self.jsonValue) ?? "null")
+          JSONText.quoted(name) + ":" + (byName[name].map(Self.jsonValue) ?? "null")
         }
         s.buffer += "{" + members.joined(separator: ",") + "}"
       }
@@ -224,23 +225,7 @@ public final class MetricsLogger: Sendable {
     switch value {
     case .int(let v): String(v)
     case .double(let v): v.isFinite ? "\(v)" : "null"
-    case .string(let v): jsonString(v)
+    case .string(let v): JSONText.quoted(v)
     }
-  }
-
-  private static func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
   }
 }

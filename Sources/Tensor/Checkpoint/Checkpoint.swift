@@ -60,7 +60,9 @@ public enum Checkpoint {
     }
     var header = "{"
     if !metadata.isEmpty {
-      let entries = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+      let entries = metadata.keys.sorted().map {
+        "\(JSONText.quoted($0)):\(JSONText.quoted(metadata[$0]!))"
+      }
       header += "\"__metadata__\":{\(entries.joined(separator: ","))}"
     }
     var offset = 0
@@ -69,7 +71,7 @@ public enum Checkpoint {
       if i > 0 || !metadata.isEmpty { header += "," }
       let shape = tensor.shape.map(String.init).joined(separator: ",")
       header +=
-        "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],"
+        "\(JSONText.quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],"
         + "\"data_offsets\":[\(offset),\(end)]}"
       offset = end
     }
@@ -259,29 +261,6 @@ public enum Checkpoint {
   }
 
   // MARK: helpers
-
-  /// A JSON string literal for `s`.
-  static func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 {
-          out +=
-            "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-            + String(scalar.value, radix: 16)
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return out + "\""
-  }
 
   /// A one-line description of a JSON decoding error with its key path.
   static func describe(_ error: DecodingError) -> String {
