@@ -94,6 +94,44 @@ struct NNTests {
     }
   }
 
+  @Test func rawBufferInferenceMatchesTensorPath() {
+    var rng = Xoshiro256(seed: 5)
+    let mlp = MLP(
+      sizes: [7, 16, 9, 4], activation: .tanh, outputActivation: .positivePlusOne, rng: &rng)
+    var scratch = InferenceScratch()
+    for batch in [1, 5] {
+      let x = uniform([batch, 7], -2, 2, seed: UInt64(10 + batch))
+      var y = [Float](repeating: .nan, count: batch * 4)
+      x.scalars.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { mlp.infer(xp, rows: batch, into: $0, scratch: &scratch) }
+      }
+      #expect(TestSupport.allClose(y, mlp(x).scalars, rtol: 1e-5, atol: 1e-6))
+      // From layer 1: the input is layer 0's output.
+      let h = mlp.layers[0](x, activation: .tanh)
+      var tail = [Float](repeating: .nan, count: batch * 4)
+      h.scalars.withUnsafeBufferPointer { hp in
+        tail.withUnsafeMutableBufferPointer {
+          mlp.infer(hp, rows: batch, into: $0, scratch: &scratch, fromLayer: 1)
+        }
+      }
+      #expect(TestSupport.allClose(tail, mlp(x).scalars, rtol: 1e-5, atol: 1e-6))
+    }
+    // Two ping-pong buffers of the widest hidden layer (16) per row; the last layer needs none.
+    #expect(mlp.inferenceScratchCount(rows: 5) == 2 * 5 * 16)
+    #expect(mlp.inferenceScratchCount(rows: 5, fromLayer: 1) == 2 * 5 * 9)
+    #expect(mlp.inferenceScratchCount(rows: 5, fromLayer: 2) == 0)
+    // Warm: the scratch has grown to the largest request and stays there.
+    #expect(scratch.capacity == mlp.inferenceScratchCount(rows: 5))
+    let layer = Linear(weight: Tensor([[1, 2], [3, 4], [5, 6]]), bias: Tensor([0.5, -1]))
+    var out = [Float](repeating: 0, count: 2)
+    [Float](arrayLiteral: 1, 0, -1).withUnsafeBufferPointer { xp in
+      out.withUnsafeMutableBufferPointer {
+        layer.infer(xp.baseAddress!, rows: 1, into: $0.baseAddress!, activation: .relu)
+      }
+    }
+    #expect(out == [0, 0])
+  }
+
   @Test func detachedAndFreshCopies() {
     var rng = Xoshiro256(seed: 4)
     var mlp = MLP(sizes: [3, 4, 2], rng: &rng)

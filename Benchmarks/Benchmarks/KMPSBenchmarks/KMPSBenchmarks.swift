@@ -21,23 +21,39 @@ let benchmarks: @Sendable () -> Void = {
   let mappo = MAPPODecisionWorkload()
   Benchmark("MAPPO decision, batch 1 (actor + Eq. 2 filter + sample + critic)") { benchmark in
     var rng = Xoshiro256(seed: 1)
+    var scratch = mappo.makeScratch()
     benchmark.startMeasurement()
-    blackHole(mappo.decide(0, rng: &rng))
+    blackHole(mappo.decide(0, scratch: &scratch, rng: &rng))
   }
   Benchmark("MAPPO 20 consecutive decisions") { benchmark in
     var rng = Xoshiro256(seed: 1)
+    var scratch = mappo.makeScratch()
     benchmark.startMeasurement()
-    for i in 0..<BenchShapes.consecutiveDecisions { blackHole(mappo.decide(i, rng: &rng)) }
+    for i in 0..<BenchShapes.consecutiveDecisions {
+      blackHole(mappo.decide(i, scratch: &scratch, rng: &rng))
+    }
   }
-  Benchmark("MAPPO critic alone, batch 1") { _ in
-    blackHole(mappo.value(0))
+  Benchmark("MAPPO critic alone, batch 1") { benchmark in
+    var scratch = mappo.makeScratch()
+    benchmark.startMeasurement()
+    blackHole(mappo.value(0, scratch: &scratch))
   }
 
   // The Tensor issue's reference shapes: the actor MLP alone, inference and one training step.
   Benchmark("MLP 175-256-128-32-13 forward, batch 1 (detached weights)") { _ in
     blackHole(
-      mappo.actor(
+      mappo.policy.actor(
         Tensor(shape: [1, BenchShapes.observationFeatures], scalars: mappo.observations[0])))
+  }
+  Benchmark("MLP 175-256-128-32-13 infer into scratch, batch 1 (MLP.infer)") { benchmark in
+    let actor = mappo.policy.actor
+    var scratch = InferenceScratch(capacity: actor.inferenceScratchCount(rows: 1))
+    var out = [Float](repeating: 0, count: BenchShapes.actionCount)
+    benchmark.startMeasurement()
+    mappo.observations[0].withUnsafeBufferPointer { x in
+      out.withUnsafeMutableBufferPointer { actor.infer(x, rows: 1, into: $0, scratch: &scratch) }
+    }
+    blackHole(out)
   }
   Benchmark(
     "MLP 175-256-128-32-13 train step, batch 3200 (forward + MSE + backward + Adam)",
@@ -71,14 +87,18 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("GPO inference, batch 1 (hierarchical GNN + NodeActor + ServiceActor, H = 2)") {
       benchmark in
       var rng = Xoshiro256(seed: 2)
+      var scratch = gpo.makeScratch()
       benchmark.startMeasurement()
-      blackHole(gpo.infer(0, rng: &rng))
+      blackHole(gpo.infer(0, scratch: &scratch, rng: &rng))
     }
     Benchmark("GPO, 50 consecutive inferences", configuration: .init(maxIterations: 2000)) {
       benchmark in
       var rng = Xoshiro256(seed: 2)
+      var scratch = gpo.makeScratch()
       benchmark.startMeasurement()
-      for i in 0..<BenchShapes.consecutiveGPOInferences { blackHole(gpo.infer(i, rng: &rng)) }
+      for i in 0..<BenchShapes.consecutiveGPOInferences {
+        blackHole(gpo.infer(i, scratch: &scratch, rng: &rng))
+      }
     }
   } catch {
     fatalError("GPO workload: \(error)")

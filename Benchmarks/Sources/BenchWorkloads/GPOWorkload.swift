@@ -88,11 +88,21 @@ public struct GPOInferenceWorkload: Sendable {
     policy = GPOPolicy(config: GPOConfig(), topology: topology, rng: &rng).detached()
   }
 
+  /// A scratch already grown by one inference (so timed inferences do not allocate it).
+  public func makeScratch() -> InferenceScratch {
+    var scratch = InferenceScratch()
+    var rng = Xoshiro256(seed: 0)
+    _ = infer(0, scratch: &scratch, rng: &rng)
+    return scratch
+  }
+
   /// One orchestration decision on graph `index` (`GPOPolicy.act`: validate, encode, NodeActor,
   /// sample H nodes, ServiceActor on them, sample one action each).
-  public func infer(_ index: Int, rng: inout Xoshiro256) -> GPODecision {
+  public func infer(
+    _ index: Int, scratch: inout InferenceScratch, rng: inout Xoshiro256
+  ) -> GPODecision {
     do {
-      return try policy.act(graphs[index], rng: &rng)
+      return try policy.act(graphs[index], scratch: &scratch, rng: &rng)
     } catch {
       preconditionFailure("GPOInferenceWorkload: \(error)")
     }

@@ -1,3 +1,4 @@
+import RL
 import SeededRandom
 import TensorModule
 
@@ -26,35 +27,32 @@ public enum BenchShapes {
 public struct MAPPODecision: Sendable, Equatable {
   /// The sampled target index in `0..<BenchShapes.actionCount`.
   public var action: Int
-  /// Its probability under the filtered policy (Eq. 2).
-  public var probability: Float
+  /// Its log-probability under the filtered policy (Eq. 2).
+  public var logProb: Float
   /// The critic's value of the global state.
   public var value: Float
 }
 
-/// The batch-1 MAPPO decision path on detached weights: actor → Eq. 2 filter → sample → critic.
-///
-/// Parameters are detached snapshots (as the learner publishes them to eAPs), so no autograd
-/// graph is built; each `Linear` runs one fused bias-prefilled `sgemv` with the activation in
-/// place.
+/// The batch-1 MAPPO decision path on detached weights, as the KMPS dispatcher runs it:
+/// `MAPPOPolicy.act` (actor → Eq. 2 filter → inverse-CDF sample) then the critic, every layer
+/// through `MLP.infer` into an `InferenceScratch`, so a warm decision allocates nothing.
 public struct MAPPODecisionWorkload: Sendable {
-  /// The published actor, detached.
-  public let actor: MLP
+  /// The published actor snapshot with the Eq. 2 context filter.
+  public let policy: MAPPOPolicy
   /// The published critic, detached.
   public let critic: MLP
   /// Observations, one `[observationFeatures]` array per decision.
   public let observations: [[Float]]
   /// Global states for the critic, one `[observationFeatures]` array per decision.
   public let globalStates: [[Float]]
-  /// Validity masks `F`, one `[actionCount]` 0/1 array per decision (at least one 1).
-  public let masks: [[Float]]
+  /// Validity masks `F`, one `[actionCount]` array per decision (at least one valid).
+  public let masks: [[Bool]]
 
   /// Builds networks and `count` random inputs from `seed`.
   public init(seed: UInt64 = 7, count: Int = BenchShapes.consecutiveDecisions) {
     var rng = Xoshiro256(seed: seed)
-    actor = MLP(
-      sizes: BenchShapes.actorSizes, outputActivation: .positivePlusOne, rng: &rng
-    ).detached()
+    let actor = MLP(sizes: BenchShapes.actorSizes, outputActivation: .positivePlusOne, rng: &rng)
+    policy = MAPPOPolicy(actor: actor, maskMode: .contextFilter, agentIDCount: nil)
     critic = MLP(sizes: BenchShapes.criticSizes, rng: &rng).detached()
     let features = BenchShapes.observationFeatures
     observations = (0..<count).map { _ in
@@ -64,58 +62,43 @@ public struct MAPPODecisionWorkload: Sendable {
       Tensor.uniform(shape: [features], low: -1, high: 1, rng: &rng).scalars
     }
     masks = (0..<count).map { _ in
-      var mask = (0..<BenchShapes.actionCount).map { _ in rng.nextFloat() < 0.7 ? Float(1) : 0 }
-      mask[Int(rng.next() % UInt64(BenchShapes.actionCount))] = 1
+      var mask = (0..<BenchShapes.actionCount).map { _ in rng.nextFloat() < 0.7 }
+      mask[Int(rng.next() % UInt64(BenchShapes.actionCount))] = true
       return mask
     }
   }
 
+  /// A scratch already large enough for `decide` and `value` (so the first timed call does not
+  /// allocate either).
+  public func makeScratch() -> InferenceScratch {
+    var scratch = InferenceScratch()
+    var rng = Xoshiro256(seed: 0)
+    _ = decide(0, scratch: &scratch, rng: &rng)
+    return scratch
+  }
+
   /// One decision for input `index`: actor scores `p` (ReLU + 1 head), probabilities
   /// `p ⊙ F / ‖p ⊙ F‖₁`, an inverse-CDF sample, and the critic's value.
-  public func decide(_ index: Int, rng: inout Xoshiro256) -> MAPPODecision {
-    let features = BenchShapes.observationFeatures
-    let scores = actor(Tensor(shape: [1, features], scalars: observations[index]))
-    let (action, probability) = MAPPODecisionWorkload.sampleFiltered(
-      scores: scores.scalars, mask: masks[index], rng: &rng)
-    let value = critic(Tensor(shape: [1, features], scalars: globalStates[index])).scalars[0]
-    return MAPPODecision(action: action, probability: probability, value: value)
+  public func decide(
+    _ index: Int, scratch: inout InferenceScratch, rng: inout Xoshiro256
+  ) -> MAPPODecision {
+    let (action, logProb) = policy.act(
+      observation: observations[index], mask: masks[index], agent: 0, scratch: &scratch,
+      using: &rng)
+    return MAPPODecision(
+      action: action, logProb: logProb, value: value(index, scratch: &scratch))
   }
 
   /// The critic alone on global state `index`.
-  public func value(_ index: Int) -> Float {
-    let features = BenchShapes.observationFeatures
-    return critic(Tensor(shape: [1, features], scalars: globalStates[index])).scalars[0]
-  }
-
-  /// Samples from `p ⊙ F / ‖p ⊙ F‖₁` (Eq. 2) without allocating: the probabilities live in a
-  /// stack buffer.
-  ///
-  /// - Parameters:
-  ///   - scores: positive actor outputs `[actionCount]`.
-  ///   - mask: 0/1 validity `[actionCount]` with at least one 1.
-  /// - Returns: the sampled index and its probability.
-  @inlinable
-  public static func sampleFiltered(
-    scores: [Float], mask: [Float], rng: inout Xoshiro256
-  ) -> (Int, Float) {
-    let count = scores.count
-    return withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { probs in
-      var total: Float = 0
-      for i in 0..<count {
-        probs[i] = scores[i] * mask[i]
-        total += probs[i]
+  public func value(_ index: Int, scratch: inout InferenceScratch) -> Float {
+    var value: Float = 0
+    globalStates[index].withUnsafeBufferPointer { state in
+      withUnsafeMutablePointer(to: &value) { out in
+        critic.infer(
+          state, rows: 1, into: UnsafeMutableBufferPointer(start: out, count: 1),
+          scratch: &scratch)
       }
-      let inverse = 1 / total
-      for i in 0..<count { probs[i] *= inverse }
-      let u = rng.nextFloat()
-      var cumulative: Float = 0
-      var chosen = -1
-      for i in 0..<count where probs[i] > 0 {
-        chosen = i
-        cumulative += probs[i]
-        if u < cumulative { break }
-      }
-      return (chosen, probs[chosen])
     }
+    return value
   }
 }

@@ -143,23 +143,25 @@ if let path = options.exportGPO {
   exit(0)
 }
 var decisionRNG = Xoshiro256(seed: 1)
+var decisionScratch = mappo.makeScratch()
 var gpoRNG = Xoshiro256(seed: 2)
+var gpoScratch = gpo.makeScratch()
 var ppo = PPOEpochWorkload()
 var workloads: [(String, () -> Void)] = [
-  ("mappo_decision_b1", { consume(mappo.decide(0, rng: &decisionRNG)) }),
+  ("mappo_decision_b1", { consume(mappo.decide(0, scratch: &decisionScratch, rng: &decisionRNG)) }),
   (
     "mappo_20_decisions",
     {
-      for i in 0..<BenchShapes.consecutiveDecisions { consume(mappo.decide(i, rng: &decisionRNG)) }
+      for i in 0..<BenchShapes.consecutiveDecisions { consume(mappo.decide(i, scratch: &decisionScratch, rng: &decisionRNG)) }
     }
   ),
-  ("critic_b1", { consume(mappo.value(0)) }),
+  ("critic_b1", { consume(mappo.value(0, scratch: &decisionScratch)) }),
   ("ppo_epoch_3200x175", { consume(ppo.runEpoch()) }),
-  ("gpo_inference_b1", { consume(gpo.infer(0, rng: &gpoRNG)) }),
+  ("gpo_inference_b1", { consume(gpo.infer(0, scratch: &gpoScratch, rng: &gpoRNG)) }),
   (
     "gpo_50_inferences",
     {
-      for i in 0..<BenchShapes.consecutiveGPOInferences { consume(gpo.infer(i, rng: &gpoRNG)) }
+      for i in 0..<BenchShapes.consecutiveGPOInferences { consume(gpo.infer(i, scratch: &gpoScratch, rng: &gpoRNG)) }
     }
   ),
 ]

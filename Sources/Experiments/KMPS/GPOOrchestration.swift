@@ -2,6 +2,7 @@ import Envs
 import Foundation
 import RL
 import SeededRandom
+import TensorModule
 
 /// Settings of the GPO orchestration adapter (`GPOOrchestration`): the agent's hyperparameters
 /// plus how the simulator's state and actions are mapped onto it.
@@ -167,6 +168,8 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
   let eapCluster: [Int]
   let clusterCount: Int
   var rng: Xoshiro256
+  /// The acting path's inference memory (reused across decisions).
+  var scratch = InferenceScratch()
   var nodeScaler: ReturnScaler
   var serviceScaler: ReturnScaler
   /// The decision awaiting its reward: state, decision, mask, queues and active replicas then.
@@ -325,7 +328,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
       case .evaluation(let d): deterministic = d
       }
       let decision = try agent.act(
-        graph, serviceMask: mask, deterministic: deterministic, rng: &rng)
+        graph, serviceMask: mask, deterministic: deterministic, scratch: &scratch, rng: &rng)
       append(decision, to: &actions)
       if mode == .learning {
         pending = PendingDecision(

@@ -2,6 +2,7 @@ import Envs
 import Foundation
 import RL
 import SeededRandom
+import TensorModule
 
 /// What a learned dispatcher's critic sees.
 enum CriticView: String, Codable, Sendable, Equatable {
@@ -58,6 +59,8 @@ struct LearnedDispatcher: DispatchPolicy {
   private let globalStateSize: Int
   private var observation: [Float]
   private var mask: [Bool]
+  /// The actor's inference memory (acting allocates nothing once it has grown).
+  private var scratch = InferenceScratch()
   private var state: [Float]
   /// This slot's recorded decisions (stream, index in stream, eAP), waiting for its rewards.
   private var pending: [(stream: Int, index: Int, eap: Int)] = []
@@ -116,9 +119,10 @@ struct LearnedDispatcher: DispatchPolicy {
     switch acting {
     case .sample:
       (action, logProb) = policy.act(
-        observation: observation, mask: mask, agent: d.eap, using: &rng)
+        observation: observation, mask: mask, agent: d.eap, scratch: &scratch, using: &rng)
     case .greedy:
-      let p = policy.probabilities(observation: observation, mask: mask, agent: d.eap)
+      let p = policy.probabilities(
+        observation: observation, mask: mask, agent: d.eap, scratch: &scratch)
       var best = sim.targetCount - 1  // the cloud is always valid
       for a in p.indices where mask[a] && p[a] > p[best] { best = a }
       action = best

@@ -163,6 +163,17 @@ public struct GPOAgent: Sendable {
       graph, serviceMask: serviceMask, deterministic: deterministic, rng: &rng)
   }
 
+  /// `act` with the inference intermediates in `scratch` (see `GPOPolicy.act`); keep one
+  /// scratch per acting loop.
+  public func act(
+    _ graph: GraphInput, serviceMask: [Bool]? = nil, deterministic: Bool = false,
+    scratch: inout InferenceScratch, rng: inout Xoshiro256
+  ) throws -> GPODecision {
+    try inferencePolicy.act(
+      graph, serviceMask: serviceMask, deterministic: deterministic, scratch: &scratch,
+      rng: &rng)
+  }
+
   /// Records one step.
   ///
   /// - Parameters:

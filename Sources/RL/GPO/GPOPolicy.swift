@@ -226,77 +226,83 @@ public struct GPOPolicy: ParameterVisitable {
     _ graph: GraphInput, serviceMask: [Bool]? = nil, deterministic: Bool = false,
     rng: inout Xoshiro256
   ) throws -> GPODecision {
+    var scratch = InferenceScratch()
+    return try act(
+      graph, serviceMask: serviceMask, deterministic: deterministic, scratch: &scratch, rng: &rng)
+  }
+
+  /// `act` with every intermediate of the fast path in `scratch`: the encoder and both actors
+  /// allocate nothing once it has grown (the sampled choices still do). Keep one scratch per
+  /// acting loop.
+  public func act(
+    _ graph: GraphInput, serviceMask: [Bool]? = nil, deterministic: Bool = false,
+    scratch: inout InferenceScratch, rng: inout Xoshiro256
+  ) throws -> GPODecision {
     guard let gnn, let nodeActor, let serviceActor, nodeActor.layers.count >= 2 else {
       return try actReference(
         graph, serviceMask: serviceMask, deterministic: deterministic, rng: &rng)
     }
     try validate(graph, serviceMask: serviceMask, component: "GPOPolicy.act")
-    let embedding = gnn.inferenceEmbedding(graph)
     let d = gnn.embeddingDim
-    let n = graph.nodeCount
-    // NodeActor layer 0 by input block.
+    let (n, b, c, h) = (graph.nodeCount, graph.eapCount, graph.clusterCount, selectedNodes)
+    let a = topology.actionCount
     let first = nodeActor.layers[0]
     let width = first.outFeatures
-    let xPart = Linear(weight: first.weight.slice(rows: 0..<d), bias: first.bias)(
-      embedding.nodes)
-    let yPart = matmul(embedding.eaps, first.weight.slice(rows: d..<(2 * d)))
-    let zPart = matmul(embedding.clusters, first.weight.slice(rows: (2 * d)..<(3 * d)))
-    let relu = nodeActor.activations[0] == .relu
-    var hidden = [Float](unsafeUninitializedCapacity: n * width) { out, initialized in
-      xPart.scalars.withUnsafeBufferPointer { xp in
-        yPart.scalars.withUnsafeBufferPointer { yp in
-          zPart.scalars.withUnsafeBufferPointer { zp in
-            guard let target = out.baseAddress, let x = xp.baseAddress, let y = yp.baseAddress,
-              let z = zp.baseAddress
-            else { return }
-            for r in 0..<n {
-              let b = graph.nodeEAP[r]
-              let row = target + r * width
-              let xRow = x + r * width
-              let yRow = y + b * width
-              let zRow = z + graph.eapCluster[b] * width
-              if relu {
-                for j in 0..<width { row[j] = Swift.max(xRow[j] + yRow[j] + zRow[j], 0) }
-              } else {
-                for j in 0..<width { row[j] = xRow[j] + yRow[j] + zRow[j] }
-              }
-            }
+    // Buffer layout: encoder | NodeActor layer-0 blocks x, y, z | scores | H service rows |
+    // service logits | the actors' hidden scratch.
+    let encoderCount = gnn.inferenceBufferCount(for: graph)
+    let actorHidden = Swift.max(
+      nodeActor.inferenceScratchCount(rows: n, fromLayer: 1),
+      serviceActor.inferenceScratchCount(rows: h))
+    let total = encoderCount + (n + b + c) * width + n + h * (3 * d + a) + actorHidden
+    let (nodes, nodeLogProb, serviceLogits) = try scratch.withBuffer(count: total) { buffer in
+      let embedding = gnn.inferenceEmbedding(
+        graph, in: UnsafeMutableBufferPointer(rebasing: buffer[0..<encoderCount]))
+      let xPart = buffer.baseAddress! + encoderCount
+      let yPart = xPart + n * width
+      let zPart = yPart + b * width
+      let scores = zPart + c * width
+      let rows = scores + n
+      let logits = rows + h * 3 * d
+      let hidden = UnsafeMutableBufferPointer(rebasing: buffer[(total - actorHidden)...])
+      // NodeActor layer 0 by input block: [x_n, y_b, z_c]·W = x_n·W_x + y_b·W_y + z_c·W_z, the
+      // eAP and cluster parts once per eAP / cluster instead of once per node.
+      first.inferBlock(embedding.nodes, rows: n, weightRows: 0..<d, addingBias: true, into: xPart)
+      first.inferBlock(
+        embedding.eaps, rows: b, weightRows: d..<(2 * d), addingBias: false, into: yPart)
+      first.inferBlock(
+        embedding.clusters, rows: c, weightRows: (2 * d)..<(3 * d), addingBias: false,
+        into: zPart)
+      graph.nodeEAP.withUnsafeBufferPointer { nodeEAP in
+        graph.eapCluster.withUnsafeBufferPointer { eapCluster in
+          for r in 0..<n {
+            let row = xPart + r * width
+            let yRow = yPart + nodeEAP[r] * width
+            let zRow = zPart + eapCluster[nodeEAP[r]] * width
+            for j in 0..<width { row[j] = row[j] + yRow[j] + zRow[j] }
           }
         }
       }
-      initialized = n * width
-    }
-    if !relu {
-      hidden = nodeActor.activations[0](Tensor(shape: [n, width], scalars: hidden)).scalars
-    }
-    let scores = nodeActor.forward(Tensor(shape: [n, width], scalars: hidden), fromLayer: 1)
-      .scalars
-    // `validate` guarantees every node has a valid action, so all nodes are selectable.
-    let (nodes, nodeLogProb) = try SequentialSelection.sample(
-      logits: scores, count: selectedNodes, deterministic: deterministic, rng: &rng)
-    // ServiceActor rows [x_n, y_b(n), z_c(n)] of the chosen nodes only.
-    let rowDim = 3 * d
-    let rows = [Float](unsafeUninitializedCapacity: nodes.count * rowDim) { out, initialized in
-      embedding.nodes.scalars.withUnsafeBufferPointer { xp in
-        embedding.eaps.scalars.withUnsafeBufferPointer { yp in
-          embedding.clusters.scalars.withUnsafeBufferPointer { zp in
-            for (j, node) in nodes.enumerated() {
-              let b = graph.nodeEAP[node]
-              let c = graph.eapCluster[b]
-              for i in 0..<d {
-                out[j * rowDim + i] = xp[node * d + i]
-                out[j * rowDim + d + i] = yp[b * d + i]
-                out[j * rowDim + 2 * d + i] = zp[c * d + i]
-              }
-            }
-          }
-        }
+      nodeActor.activations[0].apply(
+        inPlace: UnsafeMutableBufferPointer(start: xPart, count: n * width))
+      nodeActor.infer(xPart, rows: n, into: scores, hidden: hidden, fromLayer: 1)
+      // `validate` guarantees every node has a valid action, so all nodes are selectable.
+      let (nodes, nodeLogProb) = try SequentialSelection.sample(
+        logits: Array(UnsafeBufferPointer(start: scores, count: n)), count: h,
+        deterministic: deterministic, rng: &rng)
+      // ServiceActor rows [x_n, y_b(n), z_c(n)] of the chosen nodes only.
+      for (j, node) in nodes.enumerated() {
+        let eap = graph.nodeEAP[node]
+        let row = rows + j * 3 * d
+        row.update(from: embedding.nodes + node * d, count: d)
+        (row + d).update(from: embedding.eaps + eap * d, count: d)
+        (row + 2 * d).update(from: embedding.clusters + graph.eapCluster[eap] * d, count: d)
       }
-      initialized = nodes.count * rowDim
+      serviceActor.infer(rows, rows: nodes.count, into: logits, hidden: hidden)
+      return (
+        nodes, nodeLogProb, Array(UnsafeBufferPointer(start: logits, count: nodes.count * a))
+      )
     }
-    let serviceLogits = serviceActor.forward(
-      Tensor(shape: [nodes.count, rowDim], scalars: rows)
-    ).scalars
     return try sampleServices(
       nodes: nodes, nodeLogProb: nodeLogProb, serviceLogits: serviceLogits,
       serviceMask: serviceMask, deterministic: deterministic, rng: &rng)

@@ -1,5 +1,6 @@
 import Envs
 import SeededRandom
+import TensorModule
 
 /// Collects MAPPO decisions from a `MultiAgentEnvironment` whose rewards arrive with the step
 /// that applied the actions (e.g. `TargetCoverageGame`). Environments with delayed rewards
@@ -30,6 +31,7 @@ public struct MAPPOCollector<Env: MultiAgentEnvironment>: Sendable {
   public mutating func collect(steps: Int, policy: MAPPOPolicy, into batch: inout MAPPOBatch)
     throws
   {
+    var scratch = InferenceScratch()
     for _ in 0..<steps {
       let state = env.state()
       var actions: [Int] = []
@@ -37,7 +39,7 @@ public struct MAPPOCollector<Env: MultiAgentEnvironment>: Sendable {
       for (agent, observation) in zip(current.agents, current.observations) {
         let (action, logProb) = policy.act(
           observation: observation.observation, mask: observation.actionMask, agent: agent,
-          using: &rng)
+          scratch: &scratch, using: &rng)
         actions.append(action)
         logProbs.append(logProb)
       }

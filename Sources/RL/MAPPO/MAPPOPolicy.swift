@@ -41,16 +41,50 @@ public struct MAPPOPolicy: Sendable {
     return input
   }
 
+  /// Runs the actor on `observation` (plus the one-hot id of `agent` when ids are appended)
+  /// and calls `body` with its `[actionCount]` outputs. The input, hidden activations and
+  /// outputs all live in `scratch`: nothing is allocated once it has grown.
+  func withActorOutputs<R>(
+    observation: [Float], agent: Int, scratch: inout InferenceScratch,
+    _ body: (UnsafeBufferPointer<Float>) -> R
+  ) -> R {
+    let inFeatures = actor.layers[0].inFeatures
+    let idCount = agentIDCount ?? 0
+    precondition(
+      observation.count + idCount == inFeatures,
+      "MAPPOPolicy: the observation has \(observation.count) floats"
+        + (idCount > 0 ? " (+ \(idCount) agent ids)" : "")
+        + ", the actor expects \(inFeatures)")
+    precondition(
+      agentIDCount == nil || (agent >= 0 && agent < idCount),
+      "MAPPOPolicy: agent \(agent) not in 0..<\(idCount)")
+    let n = actionCount
+    let hiddenCount = actor.inferenceScratchCount(rows: 1)
+    return scratch.withBuffer(count: inFeatures + n + hiddenCount) { buffer in
+      let input = buffer.baseAddress!
+      observation.withUnsafeBufferPointer { op in
+        if let o = op.baseAddress { input.update(from: o, count: op.count) }
+      }
+      for i in 0..<idCount { input[observation.count + i] = i == agent ? 1 : 0 }
+      let outputs = input + inFeatures
+      actor.infer(
+        input, rows: 1, into: outputs,
+        hidden: UnsafeMutableBufferPointer(rebasing: buffer[(inFeatures + n)...]))
+      return body(UnsafeBufferPointer(start: outputs, count: n))
+    }
+  }
+
   /// The action probabilities of one decision (masked actions exactly 0).
   ///
   /// - Parameters:
   ///   - observation: the agent's local observation.
   ///   - mask: `[actionCount]`, true = valid.
-  public func probabilities(observation: [Float], mask: [Bool], agent: Int) -> [Float] {
-    let input = actorInput(observation: observation, agent: agent)
-    let outputs = actor(Tensor(shape: [1, input.count], scalars: input))
+  ///   - scratch: reusable inference memory.
+  public func probabilities(
+    observation: [Float], mask: [Bool], agent: Int, scratch: inout InferenceScratch
+  ) -> [Float] {
     var probabilities = [Float](repeating: 0, count: actionCount)
-    outputs.scalars.withUnsafeBufferPointer { op in
+    withActorOutputs(observation: observation, agent: agent, scratch: &scratch) { op in
       mask.withUnsafeBufferPointer { mp in
         probabilities.withUnsafeMutableBufferPointer { pp in
           MaskedCategorical.fillProbabilities(outputs: op, mask: mp, mode: maskMode, into: pp)
@@ -60,27 +94,42 @@ public struct MAPPOPolicy: Sendable {
     return probabilities
   }
 
-  /// Samples one decision.
+  /// The action probabilities of one decision, with scratch memory of its own.
+  public func probabilities(observation: [Float], mask: [Bool], agent: Int) -> [Float] {
+    var scratch = InferenceScratch()
+    return probabilities(observation: observation, mask: mask, agent: agent, scratch: &scratch)
+  }
+
+  /// Samples one decision; allocation-free once `scratch` has grown (the acting hot path).
+  ///
+  /// - Parameters:
+  ///   - observation: the agent's local observation.
+  ///   - mask: `[actionCount]`, true = valid (at least one).
+  ///   - scratch: reusable inference memory, one per acting thread.
+  /// - Returns: the action and its log-probability under this policy.
+  public func act(
+    observation: [Float], mask: [Bool], agent: Int, scratch: inout InferenceScratch,
+    using rng: inout Xoshiro256
+  ) -> (action: Int, logProb: Float) {
+    let n = actionCount
+    return withActorOutputs(observation: observation, agent: agent, scratch: &scratch) { op in
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { pp in
+        mask.withUnsafeBufferPointer { mp in
+          MaskedCategorical.fillProbabilities(outputs: op, mask: mp, mode: maskMode, into: pp)
+        }
+        let action = MaskedCategorical.sample(probabilities: UnsafeBufferPointer(pp), using: &rng)
+        return (action, logf(pp[action]))
+      }
+    }
+  }
+
+  /// Samples one decision, with scratch memory of its own.
   ///
   /// - Returns: the action and its log-probability under this policy.
   public func act(
     observation: [Float], mask: [Bool], agent: Int, using rng: inout Xoshiro256
   ) -> (action: Int, logProb: Float) {
-    let input = actorInput(observation: observation, agent: agent)
-    precondition(
-      input.count == actor.layers[0].inFeatures,
-      "MAPPOPolicy.act: input has \(input.count) floats, the actor expects "
-        + "\(actor.layers[0].inFeatures)")
-    let outputs = actor(Tensor(shape: [1, input.count], scalars: input))
-    let n = actionCount
-    return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { pp in
-      outputs.scalars.withUnsafeBufferPointer { op in
-        mask.withUnsafeBufferPointer { mp in
-          MaskedCategorical.fillProbabilities(outputs: op, mask: mp, mode: maskMode, into: pp)
-        }
-      }
-      let action = MaskedCategorical.sample(probabilities: UnsafeBufferPointer(pp), using: &rng)
-      return (action, logf(pp[action]))
-    }
+    var scratch = InferenceScratch()
+    return act(observation: observation, mask: mask, agent: agent, scratch: &scratch, using: &rng)
   }
 }

@@ -26,7 +26,7 @@ public enum Activation: Codable, Sendable, Equatable {
   }
 
   /// Applies the activation in place on a raw buffer (gradient-free inference path).
-  func apply(inPlace values: UnsafeMutableBufferPointer<Float>) {
+  public func apply(inPlace values: UnsafeMutableBufferPointer<Float>) {
     switch self {
     case .none: return
     case .relu:

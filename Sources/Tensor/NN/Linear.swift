@@ -59,25 +59,15 @@ public struct Linear: Layer {
       return activation(matmul(x, weight) + bias)
     }
     let batch = x.shape[0]
-    let (k, n) = (weight.shape[0], weight.shape[1])
-    let count = batch * n
-    let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
-      bias.scalars.withUnsafeBufferPointer { bp in
-        for r in 0..<batch {
-          (out.baseAddress! + r * n).update(from: bp.baseAddress!, count: n)
-        }
+    let n = weight.shape[1]
+    let values = [Float](unsafeUninitializedCapacity: batch * n) { out, initialized in
+      x.scalars.withUnsafeBufferPointer { xp in
+        guard let output = out.baseAddress else { return }  // batch · n == 0
+        // With no input features x has no storage and is never read.
+        self.infer(xp.baseAddress ?? UnsafePointer(output), rows: batch, into: output,
+          activation: activation)
       }
-      if k > 0 && count > 0 {
-        x.scalars.withUnsafeBufferPointer { xp in
-          weight.scalars.withUnsafeBufferPointer { wp in
-            BLASKernels.gemm(
-              xp.baseAddress!, transposeA: false, wp.baseAddress!, transposeB: false,
-              out.baseAddress!, m: batch, n: n, k: k, beta: 1)
-          }
-        }
-      }
-      activation.apply(inPlace: UnsafeMutableBufferPointer(rebasing: out[0..<count]))
-      initialized = count
+      initialized = batch * n
     }
     return Tensor(unchecked: [batch, n], scalars: values)
   }
