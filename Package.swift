@@ -23,11 +23,14 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
     ),
+    // AVX2/FMA kernels for small products, selected at run time (C: function-level target
+    // attributes, so the build needs no machine flags).
+    .target(name: "CKernels"),
     // Seeded, splittable RNG (SplitMix64 -> xoshiro256**) shared by Tensor, Envs and RL.
     .target(name: "SeededRandom"),
     .target(
       name: "TensorModule",
-      dependencies: ["CBLAS", "SeededRandom"],
+      dependencies: ["CBLAS", "CKernels", "SeededRandom"],
       path: "Sources/Tensor",
       exclude: ["CBLAS"]
     ),
@@ -48,7 +51,7 @@ let package = Package(
       ]
     ),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
-    .testTarget(name: "TensorTests", dependencies: ["TensorModule", "TestSupport"]),
+    .testTarget(name: "TensorTests", dependencies: ["TensorModule", "CKernels", "TestSupport"]),
     .testTarget(name: "EnvsTests", dependencies: ["Envs", "TestSupport"]),
     .testTarget(name: "RLTests", dependencies: ["RL", "Envs", "TensorModule", "TestSupport"]),
     .testTarget(

@@ -1,3 +1,4 @@
+import CKernels
 import TensorModule
 import TestSupport
 import Testing
@@ -45,5 +46,74 @@ struct MatmulTests {
     let c = matmul(Tensor(zeros: [2, 0]), Tensor(zeros: [0, 3]))
     #expect(c.shape == [2, 3])
     #expect(c.scalars == [0, 0, 0, 0, 0, 0])
+  }
+
+  /// Every tile shape of the small-matrix kernel (1–6 remaining rows; 16-wide, 8-wide and masked
+  /// column tails) and both sides of its size limits, untransposed and through `Linear.infer`
+  /// (bias-prefilled accumulation).
+  @Test func smallKernelShapesMatchNaive() {
+    var shapes: [(Int, Int, Int)] = []
+    for m in [2, 3, 5, 6, 7, 12, 13, 18] {
+      for n in [2, 7, 8, 9, 15, 16, 17, 24, 33, 64] {
+        shapes.append((m, [1, 24, 64][(m + n) % 3], n))
+      }
+    }
+    shapes += [(18, 128, 64), (40, 100, 82), (64, 175, 256), (300, 24, 64)]
+    for (m, k, n) in shapes {
+      let a = uniform([m, k], -1, 1, seed: UInt64(m * 1000 + k))
+      let b = uniform([k, n], -1, 1, seed: UInt64(n * 1000 + k))
+      let reference = naiveMatmul(a, false, b, false)
+      #expect(
+        TestSupport.maxAbsDifference(matmul(a, b).scalars, reference) < 1e-4,
+        "m=\(m) k=\(k) n=\(n)")
+      let bias = uniform([n], -1, 1, seed: UInt64(n))
+      let layer = Linear(weight: b, bias: bias)
+      var expected = reference
+      for i in 0..<m { for j in 0..<n { expected[i * n + j] += bias.scalars[j] } }
+      #expect(
+        TestSupport.maxAbsDifference(layer(a).scalars, expected) < 1e-4,
+        "Linear m=\(m) k=\(k) n=\(n)")
+    }
+  }
+
+  /// The C kernel itself, with leading dimensions wider than the matrices (sub-blocks of larger
+  /// arrays) and both accumulate modes; it must leave everything outside `c`'s block untouched.
+  @Test func smallKernelDirectWithStrides() throws {
+    guard ck_small_gemm_available() == 1 else {
+      #if arch(x86_64)
+        Issue.record("this x86-64 CPU lacks AVX2/FMA: the small kernel is untested here")
+      #endif
+      return
+    }
+    for (m, k, n) in [(7, 5, 19), (13, 24, 40), (6, 1, 3)] {
+      let (lda, ldb, ldc) = (k + 3, n + 5, n + 2)
+      let a = uniform([m, lda], -1, 1, seed: 1).scalars
+      let b = uniform([k, ldb], -1, 1, seed: 2).scalars
+      let start = uniform([m, ldc], -1, 1, seed: 3).scalars
+      for accumulate in [Int32(0), 1] {
+        var c = start
+        let done = a.withUnsafeBufferPointer { ap in
+          b.withUnsafeBufferPointer { bp in
+            c.withUnsafeMutableBufferPointer { cp in
+              ck_small_gemm(
+                Int32(m), Int32(n), Int32(k), ap.baseAddress, Int32(lda), bp.baseAddress,
+                Int32(ldb), cp.baseAddress, Int32(ldc), accumulate)
+            }
+          }
+        }
+        #expect(done == 1)
+        for i in 0..<m {
+          for j in 0..<ldc {
+            var expected = start[i * ldc + j]
+            if j < n {
+              var sum: Double = accumulate == 1 ? Double(expected) : 0
+              for p in 0..<k { sum += Double(a[i * lda + p]) * Double(b[p * ldb + j]) }
+              expected = Float(sum)
+            }
+            #expect(abs(c[i * ldc + j] - expected) < 1e-5, "m=\(m) k=\(k) n=\(n) (\(i), \(j))")
+          }
+        }
+      }
+    }
   }
 }

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 
 // The only file that talks to CBLAS / LAPACKE. Kernels here take buffer pointers and know
 // nothing about shapes beyond their arguments, or about graphs.
@@ -20,13 +21,36 @@ public enum BLAS {
   public static var threadCount: Int { Int(openblas_get_num_threads()) }
 }
 
+/// When `BLASKernels.gemm` prefers CKernels' small-matrix kernel over `sgemm`.
+///
+/// OpenBLAS packs both operands before multiplying; for a `b` of a few thousand floats (the
+/// GNN's 24→64→32→24 layers, the actors' later layers) packing costs as much as the product.
+/// The small kernel reads `b` in place, which pays while `b` stays in L1. Measured on the
+/// 2-core Zen 3 VM, one thread (ratio = sgemm time / small-kernel time): 18×24·24×64 2.6,
+/// 18×64·64×32 2.1, 512×24·24×64 1.8, but 64×175·175×256 0.9, so `b` is capped at 8192 floats
+/// (32 KB) and the product at 2²¹ multiply-adds (beyond that, BLAS threads may help).
+enum SmallGEMM {
+  /// Largest `k · n` (floats of `b`) sent to the small kernel.
+  static let maxRightOperandFloats = 8192
+  /// Largest `m · n · k` sent to the small kernel.
+  static let maxMultiplyAdds = 1 << 21
+
+  /// Whether an untransposed `[m, k] · [k, n]` product goes to the small kernel.
+  @inline(__always)
+  static func suits(m: Int, n: Int, k: Int) -> Bool {
+    k * n <= maxRightOperandFloats && m * n * k <= maxMultiplyAdds
+  }
+}
+
 /// Kernels backed by BLAS and LAPACK.
 enum BLASKernels {
-  /// `c[m, n] = alpha * op(a) · op(b) + beta * c`, row-major.
+  /// `c[m, n] = op(a) · op(b) + beta * c`, row-major, `beta` 0 or 1.
   ///
   /// `a` is stored `[m, k]` (or `[k, m]` when `transposeA`), `b` is stored `[k, n]` (or `[n, k]`
   /// when `transposeB`). Batch 1 (`m == 1`) and single-column (`n == 1`) products go through
-  /// `sgemv`, several times faster than `sgemm` at those shapes.
+  /// `sgemv`, several times faster than `sgemm` at those shapes; untransposed products whose
+  /// `b` fits in L1 go through CKernels' small-matrix kernel (see `SmallGEMM`) when the CPU has
+  /// AVX2 and FMA.
   @inline(__always)
   static func gemm(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
@@ -52,6 +76,14 @@ enum BLASKernels {
         cblas_sgemv(
           CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), b, 1, beta, c, 1)
       }
+      return
+    }
+    assert(beta == 0 || beta == 1, "BLASKernels.gemm: beta must be 0 or 1")
+    if !transposeA && !transposeB && SmallGEMM.suits(m: m, n: n, k: k)
+      && ck_small_gemm(
+        Int32(m), Int32(n), Int32(k), a, Int32(k), b, Int32(n), c, Int32(n), beta == 0 ? 0 : 1)
+        == 1
+    {
       return
     }
     cblas_sgemm(
