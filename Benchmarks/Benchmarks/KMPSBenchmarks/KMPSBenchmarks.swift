@@ -18,6 +18,12 @@ let benchmarks: @Sendable () -> Void = {
     maxIterations: 100_000
   )
 
+  // The harness's own cost per iteration (its malloc count is the floor every row includes:
+  // subtract it to get the op's allocations).
+  Benchmark("Harness baseline (empty op)") { _ in
+    blackHole(0)
+  }
+
   let mappo = MAPPODecisionWorkload()
   Benchmark("MAPPO decision, batch 1 (actor + Eq. 2 filter + sample + critic)") { benchmark in
     var rng = Xoshiro256(seed: 1)
