@@ -78,6 +78,40 @@ CK_AVX2 static void ck_rows(int rows, int n, int k, const float *a, int lda, con
   }
 }
 
+// One row-vector tile: W registers of 8 columns (W independent FMA chains hide the latency).
+#define CK_VTILE(W)                                                                           \
+  CK_AVX2 static inline void ck_vtile_##W(const float *x, const float *b, int ldb, float *y, \
+                                          int k, int acc) {                                  \
+    __m256 v[W];                                                                             \
+    for (int c = 0; c < W; c++) v[c] = acc ? _mm256_loadu_ps(y + 8 * c) : _mm256_setzero_ps(); \
+    for (int p = 0; p < k; p++) {                                                            \
+      __m256 xp = _mm256_broadcast_ss(x + p);                                                \
+      const float *row = b + (long)p * ldb;                                                  \
+      for (int c = 0; c < W; c++) v[c] = _mm256_fmadd_ps(xp, _mm256_loadu_ps(row + 8 * c), v[c]); \
+    }                                                                                        \
+    for (int c = 0; c < W; c++) _mm256_storeu_ps(y + 8 * c, v[c]);                           \
+  }
+
+CK_VTILE(8) CK_VTILE(4) CK_VTILE(2) CK_VTILE(1)
+
+CK_AVX2 static void ck_vector_matrix_avx2(int n, int k, const float *x, const float *b, int ldb,
+                                          float *y, int acc) {
+  int j = 0;
+  for (; j + 64 <= n; j += 64) ck_vtile_8(x, b + j, ldb, y + j, k, acc);
+  if (j + 32 <= n) { ck_vtile_4(x, b + j, ldb, y + j, k, acc); j += 32; }
+  if (j + 16 <= n) { ck_vtile_2(x, b + j, ldb, y + j, k, acc); j += 16; }
+  if (j + 8 <= n) { ck_vtile_1(x, b + j, ldb, y + j, k, acc); j += 8; }
+  if (j < n) {
+    __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - j),
+                                      _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 v = acc ? _mm256_maskload_ps(y + j, mask) : _mm256_setzero_ps();
+    for (int p = 0; p < k; p++)
+      v = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p), _mm256_maskload_ps(b + (long)p * ldb + j, mask),
+                          v);
+    _mm256_maskstore_ps(y + j, mask, v);
+  }
+}
+
 CK_AVX2 static void ck_small_gemm_avx2(int m, int n, int k, const float *a, int lda,
                                        const float *b, int ldb, float *c, int ldc, int acc) {
   for (int i = 0; i < m; i += 6) {
@@ -91,17 +125,29 @@ int ck_small_gemm_available(void) {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-int ck_small_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
-                  int ldc, int accumulate) {
-  // -1 = not yet known; every thread that races here stores the same value.
+// The CPU check, done once: -1 = not yet known; every thread that races here stores the same
+// value.
+static int ck_available_cached(void) {
   static _Atomic int available = -1;
   int known = atomic_load_explicit(&available, memory_order_relaxed);
   if (known < 0) {
     known = ck_small_gemm_available();
     atomic_store_explicit(&available, known, memory_order_relaxed);
   }
-  if (!known) return 0;
+  return known;
+}
+
+int ck_small_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
+                  int ldc, int accumulate) {
+  if (!ck_available_cached()) return 0;
   ck_small_gemm_avx2(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  return 1;
+}
+
+int ck_vector_matrix(int n, int k, const float *x, const float *b, int ldb, float *y,
+                     int accumulate) {
+  if (!ck_available_cached()) return 0;
+  ck_vector_matrix_avx2(n, k, x, b, ldb, y, accumulate);
   return 1;
 }
 
@@ -113,6 +159,12 @@ int ck_small_gemm(int m, int n, int k, const float *a, int lda, const float *b, 
                   int ldc, int accumulate) {
   (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc;
   (void)accumulate;
+  return 0;
+}
+
+int ck_vector_matrix(int n, int k, const float *x, const float *b, int ldb, float *y,
+                     int accumulate) {
+  (void)n; (void)k; (void)x; (void)b; (void)ldb; (void)y; (void)accumulate;
   return 0;
 }
 

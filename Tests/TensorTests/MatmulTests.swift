@@ -116,4 +116,43 @@ struct MatmulTests {
       }
     }
   }
+
+  /// The batch-1 kernel: every column tail (64-, 32-, 16-, 8-wide tiles and a masked rest), a
+  /// leading dimension wider than `n`, both accumulate modes.
+  @Test func vectorMatrixKernelMatchesNaive() {
+    guard ck_small_gemm_available() == 1 else {
+      #if arch(x86_64)
+        Issue.record("this x86-64 CPU lacks AVX2/FMA: the vector kernel is untested here")
+      #endif
+      return
+    }
+    for (k, n) in [(175, 256), (3, 1), (9, 7), (17, 120), (40, 127), (0, 5)] {
+      let ldb = n + 3
+      let x = uniform([1, max(k, 1)], -1, 1, seed: 4).scalars
+      let b = uniform([max(k, 1), ldb], -1, 1, seed: 5).scalars
+      let start = uniform([1, n + 4], -1, 1, seed: 6).scalars
+      for accumulate in [Int32(0), 1] {
+        var y = start
+        let done = x.withUnsafeBufferPointer { xp in
+          b.withUnsafeBufferPointer { bp in
+            y.withUnsafeMutableBufferPointer { yp in
+              ck_vector_matrix(
+                Int32(n), Int32(k), xp.baseAddress, bp.baseAddress, Int32(ldb), yp.baseAddress,
+                accumulate)
+            }
+          }
+        }
+        #expect(done == 1)
+        for j in 0..<(n + 4) {
+          var expected = start[j]
+          if j < n {
+            var sum: Double = accumulate == 1 ? Double(expected) : 0
+            for p in 0..<k { sum += Double(x[p]) * Double(b[p * ldb + j]) }
+            expected = Float(sum)
+          }
+          #expect(abs(y[j] - expected) < 1e-4, "k=\(k) n=\(n) j=\(j) accumulate=\(accumulate)")
+        }
+      }
+    }
+  }
 }

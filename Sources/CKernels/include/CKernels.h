@@ -19,6 +19,14 @@ int ck_small_gemm_available(void);
 int ck_small_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
                   int ldc, int accumulate);
 
+/// `y[n] = x[k] · b[k, n]` (or `y += x · b` when `accumulate` is nonzero), `b` row-major with
+/// leading dimension `ldb`: the batch-1 layer. Up to 8 independent accumulator registers run
+/// along `k`, so the loop is bound by reading `b`, not by FMA latency; single-threaded, unlike
+/// OpenBLAS's `sgemv`, which wakes a second thread at these sizes when it has one and then
+/// takes 3× longer. Returns 1 when done, 0 (nothing written) when unavailable on this CPU.
+int ck_vector_matrix(int n, int k, const float *x, const float *b, int ldb, float *y,
+                     int accumulate);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,15 +47,22 @@ enum BLASKernels {
   /// `c[m, n] = op(a) · op(b) + beta * c`, row-major, `beta` 0 or 1.
   ///
   /// `a` is stored `[m, k]` (or `[k, m]` when `transposeA`), `b` is stored `[k, n]` (or `[n, k]`
-  /// when `transposeB`). Batch 1 (`m == 1`) and single-column (`n == 1`) products go through
-  /// `sgemv`, several times faster than `sgemm` at those shapes; untransposed products whose
-  /// `b` fits in L1 go through CKernels' small-matrix kernel (see `SmallGEMM`) when the CPU has
-  /// AVX2 and FMA.
+  /// when `transposeB`). When the CPU has AVX2 and FMA, batch 1 (`m == 1`) with an untransposed
+  /// `b` goes through CKernels' vector-matrix kernel (as fast as `sgemv` on one thread, and free
+  /// of its second-thread wake-up), and untransposed products whose `b` fits in L1 through its
+  /// small-matrix kernel (see `SmallGEMM`). Other batch-1 and single-column (`n == 1`) products
+  /// go through `sgemv`, several times faster than `sgemm` at those shapes.
   @inline(__always)
   static func gemm(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
     _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, beta: Float = 0
   ) {
+    assert(beta == 0 || beta == 1, "BLASKernels.gemm: beta must be 0 or 1")
+    if m == 1 && !transposeB
+      && ck_vector_matrix(Int32(n), Int32(k), a, b, Int32(n), c, beta == 0 ? 0 : 1) == 1
+    {
+      return
+    }
     if m == 1 {
       // out[n] = op(b)^T · a-row. op(b) = b [k, n] → transpose; op(b) = bᵀ, b stored [n, k] → no.
       if transposeB {
@@ -78,7 +85,6 @@ enum BLASKernels {
       }
       return
     }
-    assert(beta == 0 || beta == 1, "BLASKernels.gemm: beta must be 0 or 1")
     if !transposeA && !transposeB && SmallGEMM.suits(m: m, n: n, k: k)
       && ck_small_gemm(
         Int32(m), Int32(n), Int32(k), a, Int32(k), b, Int32(n), c, Int32(n), beta == 0 ? 0 : 1)
