@@ -142,6 +142,19 @@ struct ServiceBuckets: Sendable {
     replace(w, with: kept)
   }
 
+  /// Visits, bucket by bucket in order, the entries with `deadlineMs − nowMs ≤ limitsMs[w]`,
+  /// skipping the buckets whose deadline floor already fails the test (rounding is monotone,
+  /// so then every deadline in the bucket fails it).
+  func forEach(
+    nowMs: Double, limitsMs: UnsafeBufferPointer<Double>, _ body: (QueueEntry) -> Void
+  ) {
+    for w in 0..<counts.count where counts[w] > 0 {
+      let limit = limitsMs[w]
+      if deadlineFloorMs[w] - nowMs > limit { continue }
+      for e in buckets[w] where e.deadlineMs - nowMs <= limit { body(e) }
+    }
+  }
+
   /// Removes the entries of bucket `w` with `deadlineMs <= nowMs`, reporting each in order.
   @inline(__always)
   mutating func removeExpired(_ w: Int, nowMs: Double, _ onRemoved: (QueueEntry) -> Void) {
@@ -494,6 +507,22 @@ public struct RequestQueue: Sendable {
     case .fifo: fifo!.push(entry)
     case .edf: edf!.push(entry)
     case .hybrid: hybrid!.push(entry)
+    }
+  }
+
+  /// Visits, in `forEach` order, the requests with `deadlineMs − nowMs ≤ limitsMs[service]`.
+  func forEach(
+    nowMs: Double, limitsMs: UnsafeBufferPointer<Double>, _ body: (QueueEntry) -> Void
+  ) {
+    switch kind {
+    case .fifo: fifo!.store.forEach(nowMs: nowMs, limitsMs: limitsMs, body)
+    case .hybrid:
+      hybrid!.urgent.forEach(nowMs: nowMs, limitsMs: limitsMs, body)
+      hybrid!.normal.forEach(nowMs: nowMs, limitsMs: limitsMs, body)
+    case .edf:
+      edf!.forEach { e in
+        if e.deadlineMs - nowMs <= limitsMs[Int(e.service)] { body(e) }
+      }
     }
   }
 

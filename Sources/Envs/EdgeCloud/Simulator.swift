@@ -645,13 +645,14 @@ public struct EdgeCloudSimulator: Sendable {
       }
     }
     var moves: [(id: Int32, to: Int)] = []
+    var candidates: [QueueEntry] = []
+    let horizonMs = Double(config.timing.longSlotEverySlots) * config.timing.slotMs
+    // A request is urgent when `deadline − now ≤ E_w + horizon`.
+    let limitsMs = estimator.estimatesMs.map { $0 + horizonMs }
     for g in 0..<topology.edgeNodeCount where groupQueues[g].count > 0 {
-      var candidates: [QueueEntry] = []
-      let horizonMs = Double(config.timing.longSlotEverySlots) * config.timing.slotMs
-      groupQueues[g].forEach { e in
-        if e.deadlineMs - nowMs <= estimator.estimatesMs[Int(e.service)] + horizonMs {
-          candidates.append(e)
-        }
+      candidates.removeAll(keepingCapacity: true)
+      limitsMs.withUnsafeBufferPointer { limits in
+        groupQueues[g].forEach(nowMs: nowMs, limitsMs: limits) { candidates.append($0) }
       }
       guard !candidates.isEmpty else { continue }
       let fromCluster = topology.nodeCluster[g]
