@@ -284,3 +284,90 @@ struct MaskCheckingPolicy<P: DispatchPolicy>: DispatchPolicy {
     #expect(m.decisionsPerSecond > 0)
   }
 }
+
+/// Skipping `tryStart` on node arrivals to blocked queue groups is a pure shortcut: in an
+/// overloaded episode (long node queues, replicas added by the HPA, urgent rescheduling) no
+/// skipped `tryStart` would have dequeued anything (checked on a copy at every skip), and
+/// with the shortcut off the episode ends with the same metrics and request outcome log.
+@Test func blockedGroupShortcutChangesNothing() throws {
+  let c = EdgeCloudFixtures.config(rate: 700, slots: 100)
+  func episode(skipping: Bool) throws -> EdgeCloudSimulator {
+    var sim = try EdgeCloudFixtures.simulator(c, seed: 5)
+    sim.skipsBlockedGroups = skipping
+    sim.checksBlockedGroups = skipping
+    sim.logsRequestOutcomes = true
+    var dispatch = LeastUtilizedPolicy()
+    var hpa = HPAController(config: c.hpa)
+    var actions: [OrchestrationAction] = []
+    var pending = [DispatchDecision?](repeating: nil, count: sim.eapCount)
+    var chosen = [Int](repeating: 0, count: sim.eapCount)
+    while sim.beginSlot() {
+      actions.removeAll()
+      hpa.orchestrate(sim, &actions)
+      for a in actions { sim.apply(a) }
+      sim.runDecisionRounds(policy: &dispatch, pending: &pending, chosen: &chosen)
+      sim.endSlot()
+    }
+    return sim
+  }
+  let fast = try episode(skipping: true)
+  let full = try episode(skipping: false)
+  #expect(fast.blockedGroupSkips > 1000)
+  #expect(fast.blockedGroupMisses == 0)
+  #expect(full.blockedGroupSkips == 0)
+  #expect(fast.metrics.failedInQueue > 100)
+  #expect(fast.metrics.replicasAdded > 0)
+  #expect(fast.metrics.rescheduled > 0)
+  #expect(fast.metrics == full.metrics)
+  #expect(fast.requestOutcomesLogged == full.requestOutcomesLogged)
+}
+
+/// A node queue blocked by a head that does not fit is unblocked when that head expires: the
+/// next arrival (queued behind the new head, so it is no head itself) starts the new head.
+@Test func expiredBlockingHeadNoLongerBlocksTheNodeQueue() throws {
+  var c = EdgeCloudFixtures.config(rate: 1, slots: 40)
+  c.workload.source = .poisson
+  c.workload.meanRequestsPerSecond = 0.001
+  c.topology.latencyJitterFraction = 0
+  c.dispatch.eapDequeue = .fifo
+  var sim = try EdgeCloudSimulator(config: c, trace: nil, seed: 1)
+  func enqueue(service: Int, cpuCores: Double, budgetMs: Double) {
+    let spec = RequestSpec(
+      arrivalMs: sim.nowMs, service: service, eap: 0, budgetMs: budgetMs, cpuCores: cpuCores,
+      memoryGB: 0, executionMs: 10_000, emergency: false)
+    let id = sim.allocate(spec)
+    sim.queueSeq += 1
+    var e = sim.entry(id)
+    e.seq = sim.queueSeq
+    sim.eapQueues[0].push(e)
+    sim.metrics.arrived += 1
+  }
+  func dispatchAllToNode0() {
+    var decisions: [DispatchDecision] = []
+    while let d = sim.nextDecision(eap: 0) { decisions.append(d) }
+    for d in decisions { sim.dispatch(d, to: 0) }
+  }
+  // Node 0 (4 cores) hosts services 0…3 with 4 replicas each. Slot 0: 3.75 cores start on
+  // services 1–3; then A (service 0, 0.5 cores, expires at 200 ms) does not fit and blocks
+  // B (service 0, 0.25 cores, which would fit) behind it.
+  sim.beginSlot()
+  for _ in 0..<4 { enqueue(service: 1, cpuCores: 0.5, budgetMs: 20_000) }
+  for _ in 0..<3 { enqueue(service: 2, cpuCores: 0.5, budgetMs: 20_000) }
+  enqueue(service: 3, cpuCores: 0.25, budgetMs: 20_000)
+  enqueue(service: 0, cpuCores: 0.5, budgetMs: 200)
+  enqueue(service: 0, cpuCores: 0.25, budgetMs: 20_000)
+  dispatchAllToNode0()
+  sim.endSlot()
+  #expect(sim.cpuUsedCores(node: 0) == 3.75)
+  #expect(sim.queueLength(target: 0, service: 0) == 2)
+  // Slot 1: A expires at the slot start; C (service 0) arrives behind B and B starts.
+  sim.beginSlot()
+  #expect(sim.metrics.failedInQueue == 1)
+  enqueue(service: 0, cpuCores: 0.25, budgetMs: 20_000)
+  dispatchAllToNode0()
+  sim.endSlot()
+  #expect(sim.metrics.invalidActions == 0)
+  #expect(sim.busyReplicas(service: 0, node: 0) == 1)
+  #expect(sim.cpuUsedCores(node: 0) == 4)
+  #expect(sim.queueLength(target: 0, service: 0) == 1)
+}

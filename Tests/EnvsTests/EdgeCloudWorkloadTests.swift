@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 
 @testable import Envs
@@ -93,6 +94,78 @@ import Testing
     #expect(t.startTimeS == [100, 200])
     #expect(t.service == [4, 0])
     #expect(t.durationS == [1, 10])
+  }
+}
+
+/// The byte-level trace parser against `Double(String)` and Foundation's trimming.
+@Suite struct TraceByteParsingTests {
+  /// `plainDecimal` equals `Double(String)` bit for bit on random plain decimals (up to 15
+  /// digits, up to 15 of them after the point), and declines everything else.
+  @Test func plainDecimalsMatchDoubleFromString() {
+    var rng = Xoshiro256(seed: 11)
+    var checked = 0
+    for _ in 0..<20_000 {
+      let digits = 1 + Int(rng.next() % 15)
+      let point = Int(rng.next() % UInt64(digits + 1))  // digits before the point
+      var text = ""
+      for k in 0..<digits {
+        if k == point && k > 0 { text += "." }
+        text += String(rng.next() % 10)
+      }
+      let bytes = Array(text.utf8)
+      let value = bytes.withUnsafeBufferPointer {
+        AlibabaTrace.plainDecimal($0, 0..<bytes.count)
+      }
+      #expect(value?.bitPattern == Double(text)?.bitPattern, "\(text)")
+      checked += 1
+    }
+    #expect(checked == 20_000)
+    for text in ["", ".5", "5.", "1e3", "-1", "+1", "1.2.3", "1234567890123456", "0x10", "inf"] {
+      let bytes = Array(text.utf8)
+      let value = bytes.withUnsafeBufferPointer {
+        AlibabaTrace.plainDecimal($0, 0..<bytes.count)
+      }
+      #expect(value == nil, "\(text)")
+    }
+  }
+
+  /// For ASCII, `.whitespaces` trims exactly space and tab (what the byte trimming assumes).
+  @Test func asciiWhitespaceIsSpaceAndTab() {
+    for b in 0..<128 {
+      let s = "1" + String(UnicodeScalar(UInt8(b))) + "1"
+      let trimmedInside = String(s.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+      #expect(trimmedInside.isEmpty == (b == 9 || b == 32), "byte \(b)")
+    }
+  }
+
+  /// Fields the byte route does not take (non-ASCII padding, numbers that are not plain
+  /// decimals) are read as before: trimmed of Unicode spaces, parsed by `Double(String)`.
+  @Test func nonPlainFieldsTakeTheStringRoute() throws {
+    let nbsp = "\u{00A0}"
+    let text = """
+      \tname ,1,j, START_TIME\u{3000},status,\(nbsp)Start_Time,end_time,plan_cpu,plan_mem
+      M1, 1 ,j_1,1,\(nbsp)Terminated\(nbsp),\(nbsp)100\(nbsp),1e3 ,.5,12345678901234567
+      M2,1,j_1,2.0,Failed,\t200,300.25,50,
+      M3,1,j_1,3,Terminated\u{2003}x,300,400,,0
+      """
+    let t = try AlibabaTrace.parse(text: text, file: "u.csv")
+    #expect(t.stats.headerLines == 1)
+    #expect(t.stats.rowsRead == 3)
+    #expect(t.stats.statusTerminated == 1)
+    #expect(t.stats.statusFailed == 1)
+    #expect(t.stats.statusOther == 1)
+    #expect(t.service == [0, 1, 2])
+    #expect(t.startTimeS == [100, 200, 300])
+    #expect(t.durationS == [900, 100.25, 100])
+    #expect(t.planCPU == [0.5, 50, 0])
+    #expect(t.planMemory == [12_345_678_901_234_567, 0, 0])
+    // A non-ASCII number is still rejected with its column and text.
+    do {
+      _ = try AlibabaTrace.parse(text: "M1,1,j_1,1,Terminated,1\u{00B2},5,1,1\n", file: "v.csv")
+      Issue.record("expected a TraceError")
+    } catch let e as TraceError {
+      #expect(e.description == "v.csv:1: column 6 (start_time) is not a number: \"1\u{00B2}\"")
+    }
   }
 }
 

@@ -62,46 +62,167 @@ public protocol DequeueStrategy: Sendable {
   func forEach(_ body: (QueueEntry) -> Void)
 }
 
+/// Per-service FIFO buckets (arrival order within a service) whose counts, heads and a lower
+/// bound of their deadlines are mirrored in flat arrays: scans over the services (`popBest`)
+/// read contiguous memory instead of one deque per service, and deadline scans (expiry,
+/// promotion) skip the buckets that cannot hold a match.
+struct ServiceBuckets: Sendable {
+  var buckets: [Deque<QueueEntry>]
+  /// `counts[w] == buckets[w].count`.
+  var counts: [Int]
+  /// `heads[w] == buckets[w].first` when `counts[w] > 0` (stale otherwise).
+  var heads: [QueueEntry]
+  /// A lower bound of the deadlines in bucket `w`, ms (+∞ when empty): exact after every
+  /// scan of the bucket, lowered by pushes, left as it is by pops (still a lower bound).
+  var deadlineFloorMs: [Double]
+  /// Entries in all buckets.
+  var total = 0
+
+  init(serviceCount: Int) {
+    buckets = Array(repeating: Deque(), count: serviceCount)
+    counts = Array(repeating: 0, count: serviceCount)
+    heads = Array(
+      repeating: QueueEntry(id: -1, service: -1, cpuCores: 0, memoryGB: 0, seq: 0, deadlineMs: 0),
+      count: serviceCount)
+    deadlineFloorMs = Array(repeating: .infinity, count: serviceCount)
+  }
+
+  var serviceCount: Int { counts.count }
+
+  /// Appends `entry` to its service's bucket; returns whether it is the bucket's head (the
+  /// bucket was empty).
+  @inline(__always) @discardableResult
+  mutating func append(_ entry: QueueEntry) -> Bool {
+    let w = Int(entry.service)
+    let isHead = counts[w] == 0
+    if isHead { heads[w] = entry }
+    buckets[w].append(entry)
+    counts[w] += 1
+    total += 1
+    if entry.deadlineMs < deadlineFloorMs[w] { deadlineFloorMs[w] = entry.deadlineMs }
+    return isHead
+  }
+
+  /// Removes the head of bucket `w` (which must not be empty).
+  @inline(__always)
+  mutating func removeFirst(_ w: Int) -> QueueEntry {
+    let e = buckets[w].removeFirst()
+    counts[w] -= 1
+    total -= 1
+    if counts[w] > 0 {
+      heads[w] = buckets[w].first!
+    } else {
+      deadlineFloorMs[w] = .infinity
+    }
+    return e
+  }
+
+  /// Replaces bucket `w` with `entries` (in order).
+  mutating func replace(_ w: Int, with entries: Deque<QueueEntry>) {
+    total += entries.count - counts[w]
+    counts[w] = entries.count
+    var floor = Double.infinity
+    for e in entries where e.deadlineMs < floor { floor = e.deadlineMs }
+    deadlineFloorMs[w] = floor
+    if let h = entries.first { heads[w] = h }
+    buckets[w] = entries
+  }
+
+  /// Removes the entries of bucket `w` for which `take` holds, reporting each in order;
+  /// the bucket is left untouched when none does.
+  mutating func remove(
+    _ w: Int, where take: (QueueEntry) -> Bool, _ onRemoved: (QueueEntry) -> Void
+  ) {
+    guard counts[w] > 0, buckets[w].contains(where: take) else { return }
+    var kept = Deque<QueueEntry>()
+    kept.reserveCapacity(counts[w])
+    for e in buckets[w] {
+      if take(e) { onRemoved(e) } else { kept.append(e) }
+    }
+    replace(w, with: kept)
+  }
+
+  /// Visits, bucket by bucket in order, the entries with `deadlineMs − nowMs ≤ limitsMs[w]`,
+  /// skipping the buckets whose deadline floor already fails the test (rounding is monotone,
+  /// so then every deadline in the bucket fails it).
+  func forEach(
+    nowMs: Double, limitsMs: UnsafeBufferPointer<Double>, _ body: (QueueEntry) -> Void
+  ) {
+    for w in 0..<counts.count where counts[w] > 0 {
+      let limit = limitsMs[w]
+      if deadlineFloorMs[w] - nowMs > limit { continue }
+      for e in buckets[w] where e.deadlineMs - nowMs <= limit { body(e) }
+    }
+  }
+
+  /// Removes the entries of bucket `w` with `deadlineMs <= nowMs`, reporting each in order.
+  @inline(__always)
+  mutating func removeExpired(_ w: Int, nowMs: Double, _ onRemoved: (QueueEntry) -> Void) {
+    guard deadlineFloorMs[w] <= nowMs else { return }
+    remove(w, where: { $0.deadlineMs <= nowMs }, onRemoved)
+    if counts[w] > 0 && deadlineFloorMs[w] <= nowMs {
+      // Nothing expired: the floor was stale (popped entries); make it exact.
+      var floor = Double.infinity
+      for e in buckets[w] where e.deadlineMs < floor { floor = e.deadlineMs }
+      deadlineFloorMs[w] = floor
+    }
+  }
+}
+
 /// Arrival order (FIFO).
 public struct FIFOQueue: DequeueStrategy {
-  var buckets: [Deque<QueueEntry>]
-  /// Requests queued.
-  public private(set) var count = 0
+  var store: ServiceBuckets
 
   /// An empty queue.
   public init(serviceCount: Int) {
-    buckets = Array(repeating: Deque(), count: serviceCount)
+    store = ServiceBuckets(serviceCount: serviceCount)
   }
 
-  public func count(service: Int) -> Int { buckets[service].count }
+  /// Requests queued.
+  public var count: Int { store.total }
+
+  public func count(service: Int) -> Int { store.counts[service] }
 
   public func forEach(_ body: (QueueEntry) -> Void) {
-    for b in buckets { for e in b { body(e) } }
+    for b in store.buckets { for e in b { body(e) } }
   }
 
   public mutating func push(_ entry: QueueEntry) {
-    buckets[Int(entry.service)].append(entry)
-    count += 1
+    store.append(entry)
+  }
+
+  /// Enqueues a request; returns whether it became the head of its service's bucket.
+  @inline(__always)
+  mutating func pushReportingHead(_ entry: QueueEntry) -> Bool {
+    store.append(entry)
   }
 
   public mutating func popBest(
     estimatesMs: UnsafeBufferPointer<Double>, allowed: (Int, Float, Float) -> Bool
   ) -> QueueEntry? {
-    guard count > 0 else { return nil }
-    var best = -1
-    var bestSeq = Int64.max
-    for w in 0..<buckets.count {
-      guard let h = buckets[w].first, h.seq < bestSeq, allowed(w, h.cpuCores, h.memoryGB) else { continue }
-      best = w
-      bestSeq = h.seq
+    guard store.total > 0 else { return nil }
+    let best = store.counts.withUnsafeBufferPointer { counts in
+      store.heads.withUnsafeBufferPointer { heads in
+        var best = -1
+        var bestSeq = Int64.max
+        for w in 0..<counts.count where counts[w] > 0 {
+          let h = heads[w]
+          guard h.seq < bestSeq, allowed(w, h.cpuCores, h.memoryGB) else { continue }
+          best = w
+          bestSeq = h.seq
+        }
+        return best
+      }
     }
     guard best >= 0 else { return nil }
-    count -= 1
-    return buckets[best].removeFirst()
+    return store.removeFirst(best)
   }
 
   public mutating func removeExpired(nowMs: Double, _ onRemoved: (QueueEntry) -> Void) {
-    remove(where: { $0.deadlineMs <= nowMs }, onRemoved)
+    guard store.total > 0 else { return }
+    for w in 0..<store.serviceCount {
+      store.removeExpired(w, nowMs: nowMs, onRemoved)
+    }
   }
 
   public mutating func promoteUrgent(
@@ -111,20 +232,9 @@ public struct FIFOQueue: DequeueStrategy {
   public mutating func remove(
     where take: (QueueEntry) -> Bool, _ onRemoved: (QueueEntry) -> Void
   ) {
-    guard count > 0 else { return }
-    for w in 0..<buckets.count where !buckets[w].isEmpty {
-      guard buckets[w].contains(where: take) else { continue }
-      var kept = Deque<QueueEntry>()
-      kept.reserveCapacity(buckets[w].count)
-      for e in buckets[w] {
-        if take(e) {
-          onRemoved(e)
-          count -= 1
-        } else {
-          kept.append(e)
-        }
-      }
-      buckets[w] = kept
+    guard store.total > 0 else { return }
+    for w in 0..<store.serviceCount {
+      store.remove(w, where: take, onRemoved)
     }
   }
 }
@@ -156,6 +266,16 @@ public struct EDFQueue: DequeueStrategy {
   public mutating func push(_ entry: QueueEntry) {
     buckets[Int(entry.service)].insert(Item(e: entry))
     count += 1
+  }
+
+  /// Enqueues a request; returns whether it became the minimum of its service's bucket.
+  mutating func pushReportingHead(_ entry: QueueEntry) -> Bool {
+    let item = Item(e: entry)
+    let w = Int(entry.service)
+    let isHead = buckets[w].min.map { item < $0 } ?? true
+    buckets[w].insert(item)
+    count += 1
+    return isHead
   }
 
   public mutating func popBest(
@@ -216,90 +336,106 @@ public struct EDFQueue: DequeueStrategy {
 /// completion time E_w first (arrival order within a service), except requests promoted as
 /// urgent at a long slot, which go first (earliest deadline first among them).
 public struct HybridQueue: DequeueStrategy {
-  var buckets: [Deque<QueueEntry>]
-  var urgent: [Deque<QueueEntry>]
-  var urgentCount = 0
-  /// Requests queued.
-  public private(set) var count = 0
+  /// Requests not promoted, arrival order per service.
+  var normal: ServiceBuckets
+  /// Promoted requests, `(deadlineMs, seq)` order per service.
+  var urgent: ServiceBuckets
 
   /// An empty queue.
   public init(serviceCount: Int) {
-    buckets = Array(repeating: Deque(), count: serviceCount)
-    urgent = Array(repeating: Deque(), count: serviceCount)
+    normal = ServiceBuckets(serviceCount: serviceCount)
+    urgent = ServiceBuckets(serviceCount: serviceCount)
   }
 
-  public func count(service: Int) -> Int { buckets[service].count + urgent[service].count }
+  /// Requests queued.
+  public var count: Int { normal.total + urgent.total }
+
+  public func count(service: Int) -> Int { normal.counts[service] + urgent.counts[service] }
 
   public func forEach(_ body: (QueueEntry) -> Void) {
-    for b in urgent { for e in b { body(e) } }
-    for b in buckets { for e in b { body(e) } }
+    for b in urgent.buckets { for e in b { body(e) } }
+    for b in normal.buckets { for e in b { body(e) } }
   }
 
   public mutating func push(_ entry: QueueEntry) {
-    buckets[Int(entry.service)].append(entry)
-    count += 1
+    normal.append(entry)
+  }
+
+  /// Enqueues a request; returns whether it became the head of its service's (non-urgent)
+  /// bucket.
+  @inline(__always)
+  mutating func pushReportingHead(_ entry: QueueEntry) -> Bool {
+    normal.append(entry)
   }
 
   public mutating func popBest(
     estimatesMs: UnsafeBufferPointer<Double>, allowed: (Int, Float, Float) -> Bool
   ) -> QueueEntry? {
-    guard count > 0 else { return nil }
-    if urgentCount > 0 {
-      var best = -1
-      var bestDeadline = Double.infinity
-      for w in 0..<urgent.count {
-        guard let h = urgent[w].first, h.deadlineMs < bestDeadline, allowed(w, h.cpuCores, h.memoryGB)
-        else { continue }
-        best = w
-        bestDeadline = h.deadlineMs
+    if urgent.total > 0 {
+      let best = urgent.counts.withUnsafeBufferPointer { counts in
+        urgent.heads.withUnsafeBufferPointer { heads in
+          var best = -1
+          var bestDeadline = Double.infinity
+          for w in 0..<counts.count where counts[w] > 0 {
+            let h = heads[w]
+            guard h.deadlineMs < bestDeadline, allowed(w, h.cpuCores, h.memoryGB) else { continue }
+            best = w
+            bestDeadline = h.deadlineMs
+          }
+          return best
+        }
       }
-      if best >= 0 {
-        count -= 1
-        urgentCount -= 1
-        return urgent[best].removeFirst()
-      }
+      if best >= 0 { return urgent.removeFirst(best) }
     }
-    var best = -1
-    var bestE = Double.infinity
-    var bestSeq = Int64.max
-    for w in 0..<buckets.count {
-      guard let h = buckets[w].first else { continue }
-      let e = estimatesMs[w]
-      guard e < bestE || (e == bestE && h.seq < bestSeq), allowed(w, h.cpuCores, h.memoryGB) else { continue }
-      best = w
-      bestE = e
-      bestSeq = h.seq
+    guard normal.total > 0 else { return nil }
+    let best = normal.counts.withUnsafeBufferPointer { counts in
+      normal.heads.withUnsafeBufferPointer { heads in
+        var best = -1
+        var bestE = Double.infinity
+        var bestSeq = Int64.max
+        for w in 0..<counts.count where counts[w] > 0 {
+          let e = estimatesMs[w]
+          guard e < bestE || (e == bestE && heads[w].seq < bestSeq) else { continue }
+          let h = heads[w]
+          guard allowed(w, h.cpuCores, h.memoryGB) else { continue }
+          best = w
+          bestE = e
+          bestSeq = h.seq
+        }
+        return best
+      }
     }
     guard best >= 0 else { return nil }
-    count -= 1
-    return buckets[best].removeFirst()
+    return normal.removeFirst(best)
   }
 
   public mutating func removeExpired(nowMs: Double, _ onRemoved: (QueueEntry) -> Void) {
-    remove(where: { $0.deadlineMs <= nowMs }, onRemoved)
+    guard count > 0 else { return }
+    for w in 0..<normal.serviceCount {
+      // Urgent buckets are in deadline order: the expired ones are a prefix.
+      while urgent.counts[w] > 0 && urgent.heads[w].deadlineMs <= nowMs {
+        onRemoved(urgent.removeFirst(w))
+      }
+      normal.removeExpired(w, nowMs: nowMs, onRemoved)
+    }
   }
 
   public mutating func promoteUrgent(
     nowMs: Double, estimatesMs: UnsafeBufferPointer<Double>, slackMs: Double
   ) -> Int {
-    guard count > urgentCount else { return 0 }
+    guard normal.total > 0 else { return 0 }
     var promoted = 0
-    for w in 0..<buckets.count where !buckets[w].isEmpty {
+    for w in 0..<normal.serviceCount where normal.counts[w] > 0 {
       let limit = nowMs + estimatesMs[w] + slackMs
-      guard buckets[w].contains(where: { $0.deadlineMs <= limit }) else { continue }
-      var kept = Deque<QueueEntry>()
-      kept.reserveCapacity(buckets[w].count)
+      guard normal.deadlineFloorMs[w] <= limit else { continue }
       var moved: [QueueEntry] = []
-      for e in buckets[w] {
-        if e.deadlineMs <= limit { moved.append(e) } else { kept.append(e) }
-      }
-      buckets[w] = kept
-      let merged = (Array(urgent[w]) + moved).sorted {
+      normal.remove(w, where: { $0.deadlineMs <= limit }) { moved.append($0) }
+      guard !moved.isEmpty else { continue }
+      let merged = (Array(urgent.buckets[w]) + moved).sorted {
         ($0.deadlineMs, $0.seq) < ($1.deadlineMs, $1.seq)
       }
-      urgent[w] = Deque(merged)
+      urgent.replace(w, with: Deque(merged))
       promoted += moved.count
-      urgentCount += moved.count
     }
     return promoted
   }
@@ -308,139 +444,118 @@ public struct HybridQueue: DequeueStrategy {
     where take: (QueueEntry) -> Bool, _ onRemoved: (QueueEntry) -> Void
   ) {
     guard count > 0 else { return }
-    for w in 0..<buckets.count {
-      for pass in 0..<2 {
-        let isUrgent = pass == 0
-        let src = isUrgent ? urgent[w] : buckets[w]
-        guard !src.isEmpty, src.contains(where: take) else { continue }
-        var kept = Deque<QueueEntry>()
-        kept.reserveCapacity(src.count)
-        for e in src {
-          if take(e) {
-            onRemoved(e)
-            count -= 1
-            if isUrgent { urgentCount -= 1 }
-          } else {
-            kept.append(e)
-          }
-        }
-        if isUrgent { urgent[w] = kept } else { buckets[w] = kept }
-      }
+    for w in 0..<normal.serviceCount {
+      urgent.remove(w, where: take, onRemoved)
+      normal.remove(w, where: take, onRemoved)
     }
   }
 }
 
-/// A queue with one of the three strategies chosen at run time (enum dispatch, no
-/// existentials). Mutations move the payload out first so its storage stays uniquely
-/// referenced (no copy-on-write copies).
-public enum RequestQueue: Sendable {
-  /// Arrival order.
-  case fifo(FIFOQueue)
-  /// Earliest deadline first.
-  case edf(EDFQueue)
-  /// Time-series adaptive hybrid.
-  case hybrid(HybridQueue)
-  /// Transient placeholder while a payload is being mutated (never observable).
-  case moving
+/// A queue with one of the three strategies chosen at run time: the kind and that strategy's
+/// state (no existentials; mutations go through the stored optional in place, so the
+/// strategy's storage is never copied).
+public struct RequestQueue: Sendable {
+  /// The strategy.
+  public let kind: DequeueKind
+  var fifo: FIFOQueue?
+  var edf: EDFQueue?
+  var hybrid: HybridQueue?
 
   /// An empty queue of `kind` for `serviceCount` services.
   public init(_ kind: DequeueKind, serviceCount: Int) {
+    self.kind = kind
     switch kind {
-    case .fifo: self = .fifo(FIFOQueue(serviceCount: serviceCount))
-    case .edf: self = .edf(EDFQueue(serviceCount: serviceCount))
-    case .hybrid: self = .hybrid(HybridQueue(serviceCount: serviceCount))
+    case .fifo: fifo = FIFOQueue(serviceCount: serviceCount)
+    case .edf: edf = EDFQueue(serviceCount: serviceCount)
+    case .hybrid: hybrid = HybridQueue(serviceCount: serviceCount)
     }
   }
 
   /// Requests queued.
+  @inline(__always)
   public var count: Int {
-    switch self {
-    case .fifo(let q): return q.count
-    case .edf(let q): return q.count
-    case .hybrid(let q): return q.count
-    case .moving: return 0
+    switch kind {
+    case .fifo: return fifo!.count
+    case .edf: return edf!.count
+    case .hybrid: return hybrid!.count
     }
   }
 
   /// Requests of `service` queued.
+  @inline(__always)
   public func count(service: Int) -> Int {
-    switch self {
-    case .fifo(let q): return q.count(service: service)
-    case .edf(let q): return q.count(service: service)
-    case .hybrid(let q): return q.count(service: service)
-    case .moving: return 0
+    switch kind {
+    case .fifo: return fifo!.count(service: service)
+    case .edf: return edf!.count(service: service)
+    case .hybrid: return hybrid!.count(service: service)
     }
   }
 
   /// Visits every queued request.
   public func forEach(_ body: (QueueEntry) -> Void) {
-    switch self {
-    case .fifo(let q): q.forEach(body)
-    case .edf(let q): q.forEach(body)
-    case .hybrid(let q): q.forEach(body)
-    case .moving: break
+    switch kind {
+    case .fifo: fifo!.forEach(body)
+    case .edf: edf!.forEach(body)
+    case .hybrid: hybrid!.forEach(body)
     }
   }
 
   /// Enqueues a request.
+  @inline(__always)
   public mutating func push(_ entry: QueueEntry) {
-    switch self {
-    case .fifo(var q):
-      self = .moving
-      q.push(entry)
-      self = .fifo(q)
-    case .edf(var q):
-      self = .moving
-      q.push(entry)
-      self = .edf(q)
-    case .hybrid(var q):
-      self = .moving
-      q.push(entry)
-      self = .hybrid(q)
-    case .moving: break
+    switch kind {
+    case .fifo: fifo!.push(entry)
+    case .edf: edf!.push(entry)
+    case .hybrid: hybrid!.push(entry)
+    }
+  }
+
+  /// Visits, in `forEach` order, the requests with `deadlineMs − nowMs ≤ limitsMs[service]`.
+  func forEach(
+    nowMs: Double, limitsMs: UnsafeBufferPointer<Double>, _ body: (QueueEntry) -> Void
+  ) {
+    switch kind {
+    case .fifo: fifo!.store.forEach(nowMs: nowMs, limitsMs: limitsMs, body)
+    case .hybrid:
+      hybrid!.urgent.forEach(nowMs: nowMs, limitsMs: limitsMs, body)
+      hybrid!.normal.forEach(nowMs: nowMs, limitsMs: limitsMs, body)
+    case .edf:
+      edf!.forEach { e in
+        if e.deadlineMs - nowMs <= limitsMs[Int(e.service)] { body(e) }
+      }
+    }
+  }
+
+  /// Enqueues a request; returns whether it became the head of its service's bucket — when
+  /// it did not, no head changed, so `popBest`'s outcome under the same `allowed` is
+  /// unchanged unless it was a request before.
+  @inline(__always)
+  mutating func pushReportingHead(_ entry: QueueEntry) -> Bool {
+    switch kind {
+    case .fifo: return fifo!.pushReportingHead(entry)
+    case .edf: return edf!.pushReportingHead(entry)
+    case .hybrid: return hybrid!.pushReportingHead(entry)
     }
   }
 
   /// See `DequeueStrategy.popBest`.
+  @inline(__always)
   public mutating func popBest(
     estimatesMs: UnsafeBufferPointer<Double>, allowed: (Int, Float, Float) -> Bool
   ) -> QueueEntry? {
-    switch self {
-    case .fifo(var q):
-      self = .moving
-      let r = q.popBest(estimatesMs: estimatesMs, allowed: allowed)
-      self = .fifo(q)
-      return r
-    case .edf(var q):
-      self = .moving
-      let r = q.popBest(estimatesMs: estimatesMs, allowed: allowed)
-      self = .edf(q)
-      return r
-    case .hybrid(var q):
-      self = .moving
-      let r = q.popBest(estimatesMs: estimatesMs, allowed: allowed)
-      self = .hybrid(q)
-      return r
-    case .moving: return nil
+    switch kind {
+    case .fifo: return fifo!.popBest(estimatesMs: estimatesMs, allowed: allowed)
+    case .edf: return edf!.popBest(estimatesMs: estimatesMs, allowed: allowed)
+    case .hybrid: return hybrid!.popBest(estimatesMs: estimatesMs, allowed: allowed)
     }
   }
 
   /// See `DequeueStrategy.removeExpired`.
   public mutating func removeExpired(nowMs: Double, _ onRemoved: (QueueEntry) -> Void) {
-    switch self {
-    case .fifo(var q):
-      self = .moving
-      q.removeExpired(nowMs: nowMs, onRemoved)
-      self = .fifo(q)
-    case .edf(var q):
-      self = .moving
-      q.removeExpired(nowMs: nowMs, onRemoved)
-      self = .edf(q)
-    case .hybrid(var q):
-      self = .moving
-      q.removeExpired(nowMs: nowMs, onRemoved)
-      self = .hybrid(q)
-    case .moving: break
+    switch kind {
+    case .fifo: fifo!.removeExpired(nowMs: nowMs, onRemoved)
+    case .edf: edf!.removeExpired(nowMs: nowMs, onRemoved)
+    case .hybrid: hybrid!.removeExpired(nowMs: nowMs, onRemoved)
     }
   }
 
@@ -448,13 +563,10 @@ public enum RequestQueue: Sendable {
   public mutating func promoteUrgent(
     nowMs: Double, estimatesMs: UnsafeBufferPointer<Double>, slackMs: Double
   ) -> Int {
-    switch self {
-    case .hybrid(var q):
-      self = .moving
-      let r = q.promoteUrgent(nowMs: nowMs, estimatesMs: estimatesMs, slackMs: slackMs)
-      self = .hybrid(q)
-      return r
-    default: return 0
+    switch kind {
+    case .hybrid:
+      return hybrid!.promoteUrgent(nowMs: nowMs, estimatesMs: estimatesMs, slackMs: slackMs)
+    case .fifo, .edf: return 0
     }
   }
 
@@ -462,20 +574,10 @@ public enum RequestQueue: Sendable {
   public mutating func remove(
     where take: (QueueEntry) -> Bool, _ onRemoved: (QueueEntry) -> Void
   ) {
-    switch self {
-    case .fifo(var q):
-      self = .moving
-      q.remove(where: take, onRemoved)
-      self = .fifo(q)
-    case .edf(var q):
-      self = .moving
-      q.remove(where: take, onRemoved)
-      self = .edf(q)
-    case .hybrid(var q):
-      self = .moving
-      q.remove(where: take, onRemoved)
-      self = .hybrid(q)
-    case .moving: break
+    switch kind {
+    case .fifo: fifo!.remove(where: take, onRemoved)
+    case .edf: edf!.remove(where: take, onRemoved)
+    case .hybrid: hybrid!.remove(where: take, onRemoved)
     }
   }
 }

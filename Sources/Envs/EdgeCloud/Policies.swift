@@ -80,12 +80,14 @@ public struct LeastUtilizedPolicy: DispatchPolicy, Sendable {
   public init(allowCrossCluster: Bool = false) { self.allowCrossCluster = allowCrossCluster }
 
   public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
-    let topo = sim.topology
-    var best = topo.cloudTarget
+    // The eAP's own cluster is a contiguous range of edge nodes.
+    let nodes =
+      allowCrossCluster ? 0..<sim.topology.edgeNodeCount : sim.topology.nodes(ofCluster: d.eap)
+    var best = sim.topology.cloudTarget
     var bestU = Double.infinity
-    for n in 0..<topo.edgeNodeCount where sim.isValid(eap: d.eap, target: n) {
-      if !allowCrossCluster && topo.nodeCluster[n] != d.eap { continue }
-      let u = (sim.cpuUsedCores(node: n) + sim.pendingCPUCores(target: n)) / topo.nodeCPUCores[n]
+    for n in nodes where sim.isValid(eap: d.eap, target: n) {
+      let u =
+        (sim.cpuUsedCores(node: n) + sim.pendingCPUCores(target: n)) / sim.topology.nodeCPUCores[n]
       if u < bestU {
         bestU = u
         best = n

@@ -174,6 +174,21 @@ public struct EdgeCloudSimulator: Sendable {
   var groupQueues: [RequestQueue]
   var inTransit: [Int32]
   var pendingCPU: [Double]
+  /// `groupBlocked[g]`: queue group `g` has been through `tryStart` (which stops only when
+  /// nothing in the queue can start), and since then neither the resources of its nodes nor
+  /// the heads of its queue's buckets changed — only requests pushed behind a head. A start
+  /// is then still impossible, so a node arrival can skip `tryStart`. Cleared by everything
+  /// else that changes the queue or the resources without running `tryStart`.
+  var groupBlocked: [Bool]
+  /// Whether node arrivals skip `tryStart` on blocked groups (tests turn it off to check that
+  /// the skip changes nothing).
+  var skipsBlockedGroups = true
+  /// Test hook: at every skip, run `tryStart` on a copy of the simulator and count in
+  /// `blockedGroupMisses` the skips after which it would have dequeued something (never,
+  /// unless `groupBlocked` is stale); `blockedGroupSkips` counts the skips.
+  var checksBlockedGroups = false
+  var blockedGroupSkips = 0
+  var blockedGroupMisses = 0
   var queueSeq: Int64 = 0
   var events = EventQueue()
   var eventSeq: UInt64 = 0
@@ -266,6 +281,7 @@ public struct EdgeCloudSimulator: Sendable {
     groupQueues = []
     inTransit = [Int32](repeating: 0, count: topology.targetCount)
     pendingCPU = [Double](repeating: 0, count: topology.targetCount)
+    groupBlocked = [Bool](repeating: false, count: topology.targetCount)
     estimator = CompletionTimeEstimator(
       initialMs: config.services.baseExecutionMs, smoothing: config.dispatch.estimatorSmoothing,
       window: config.dispatch.estimatorWindow)
@@ -356,6 +372,7 @@ public struct EdgeCloudSimulator: Sendable {
     for i in inTransit.indices {
       inTransit[i] = 0
       pendingCPU[i] = 0
+      groupBlocked[i] = false
     }
     queueSeq = 0
     events.removeAll()
@@ -579,6 +596,8 @@ public struct EdgeCloudSimulator: Sendable {
       expired.removeAll(keepingCapacity: true)
     }
     if isLongSlot && slot > 0 { longSlot() }
+    // Expiry, promotion and rescheduling changed the node and cloud queues.
+    for g in groupBlocked.indices { groupBlocked[g] = false }
     return true
   }
 
@@ -626,13 +645,14 @@ public struct EdgeCloudSimulator: Sendable {
       }
     }
     var moves: [(id: Int32, to: Int)] = []
+    var candidates: [QueueEntry] = []
+    let horizonMs = Double(config.timing.longSlotEverySlots) * config.timing.slotMs
+    // A request is urgent when `deadline − now ≤ E_w + horizon`.
+    let limitsMs = estimator.estimatesMs.map { $0 + horizonMs }
     for g in 0..<topology.edgeNodeCount where groupQueues[g].count > 0 {
-      var candidates: [QueueEntry] = []
-      let horizonMs = Double(config.timing.longSlotEverySlots) * config.timing.slotMs
-      groupQueues[g].forEach { e in
-        if e.deadlineMs - nowMs <= estimator.estimatesMs[Int(e.service)] + horizonMs {
-          candidates.append(e)
-        }
+      candidates.removeAll(keepingCapacity: true)
+      limitsMs.withUnsafeBufferPointer { limits in
+        groupQueues[g].forEach(nowMs: nowMs, limitsMs: limits) { candidates.append($0) }
       }
       guard !candidates.isEmpty else { continue }
       let fromCluster = topology.nodeCluster[g]
@@ -889,13 +909,24 @@ public struct EdgeCloudSimulator: Sendable {
     queueSeq += 1
     var e = entry(id)
     e.seq = queueSeq
-    groupQueues[g].push(e)
+    let isHead = groupQueues[g].pushReportingHead(e)
+    if groupBlocked[g] && !isHead && skipsBlockedGroups {
+      if checksBlockedGroups {
+        var probe = self
+        probe.checksBlockedGroups = false
+        probe.tryStart(group: g)
+        blockedGroupSkips += 1
+        if probe.groupQueues[g].count != groupQueues[g].count { blockedGroupMisses += 1 }
+      }
+      return
+    }
     tryStart(group: g)
   }
 
   /// Starts queued requests of queue group `g` (an edge node, or the cloud) on idle replicas
   /// while CPU and memory allow, in Ψ' order.
   mutating func tryStart(group g: Int) {
+    groupBlocked[g] = true
     guard groupQueues[g].count > 0 else { return }
     let nc = topology.nodeCount
     let isCloud = g == topology.cloudTarget
@@ -1147,6 +1178,7 @@ public struct EdgeCloudSimulator: Sendable {
       metrics.orchestrationNoOps += 1
       return .infeasible
     }
+    groupBlocked[n < topology.edgeNodeCount ? n : topology.cloudTarget] = false
     if replicas[k] - busy[k] - pendingRemoval[k] > 0 {
       replicas[k] -= 1
       replicasOnNode[n] -= 1

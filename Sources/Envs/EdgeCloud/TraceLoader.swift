@@ -110,8 +110,11 @@ public struct AlibabaTrace: Sendable {
     } catch {
       throw TraceError(file: path, line: 0, reason: "cannot read the file (\(error))")
     }
-    return try parse(
-      Array(data), file: path, serviceCount: serviceCount, zeroDurationClampS: zeroDurationClampS)
+    return try data.withUnsafeBytes { raw in
+      try parse(
+        raw.bindMemory(to: UInt8.self), file: path, serviceCount: serviceCount,
+        zeroDurationClampS: zeroDurationClampS)
+    }
   }
 
   /// Parses CSV text (`file` names it in errors).
@@ -127,109 +130,195 @@ public struct AlibabaTrace: Sendable {
   public static func parse(
     _ bytes: [UInt8], file: String, serviceCount: Int = 12, zeroDurationClampS: Double = 1
   ) throws -> AlibabaTrace {
+    try bytes.withUnsafeBufferPointer { buf in
+      try parse(
+        buf, file: file, serviceCount: serviceCount, zeroDurationClampS: zeroDurationClampS)
+    }
+  }
+
+  static let columnNames = [
+    "task_name", "instance_num", "job_name", "task_type", "status", "start_time", "end_time",
+    "plan_cpu", "plan_mem",
+  ]
+
+  /// Powers of ten exactly representable as `Double` (10^0 … 10^22).
+  static let exactPowersOfTen: [Double] = (0...22).map { k in
+    var p = 1.0
+    for _ in 0..<k { p *= 10 }
+    return p
+  }
+
+  /// `Double(String(bytes))` for the plain decimals `digits[.digits]` with at most 15 digits
+  /// in all, nil for anything else (the caller then takes the `String` route). Exact: the
+  /// digits form an integer below 2^53 and the scale is an exact power of ten, so the one
+  /// division is correctly rounded, as `Double(String)` is.
+  static func plainDecimal(_ bytes: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Double? {
+    guard !r.isEmpty else { return nil }
+    var mantissa: UInt64 = 0
+    var digits = 0
+    var fractionDigits = 0
+    var sawPoint = false
+    for i in r {
+      let b = bytes[i]
+      if b >= 48 && b <= 57 {
+        mantissa = mantissa &* 10 &+ UInt64(b &- 48)
+        digits += 1
+        if sawPoint { fractionDigits += 1 }
+      } else if b == 46 && !sawPoint && digits > 0 {
+        sawPoint = true
+      } else {
+        return nil
+      }
+    }
+    guard digits <= 15, !sawPoint || fractionDigits > 0 else { return nil }
+    let m = Double(mantissa)
+    return fractionDigits == 0 ? m : m / exactPowersOfTen[fractionDigits]
+  }
+
+  /// Parses CSV bytes (`file` names it in errors). Fields are read as bytes; a field with a
+  /// non-ASCII byte, or a number that is not a plain decimal, goes through `String` (trimmed
+  /// of `.whitespaces`) and `Double(String)` exactly as before, so the accepted inputs, the
+  /// values and the error messages do not depend on the route.
+  static func parse(
+    _ buf: UnsafeBufferPointer<UInt8>, file: String, serviceCount: Int,
+    zeroDurationClampS: Double
+  ) throws -> AlibabaTrace {
     var trace = AlibabaTrace()
     var stats = TraceLoadStats()
     var lineNo = 0
     var lineStart = 0
-    let n = bytes.count
+    let n = buf.count
     var fields: [Range<Int>] = []
     fields.reserveCapacity(12)
     var lastStart = -Double.infinity
-    try bytes.withUnsafeBufferPointer { buf in
-      while lineStart < n {
-        lineNo += 1
-        var lineEnd = lineStart
-        while lineEnd < n && buf[lineEnd] != 10 { lineEnd += 1 }
-        var contentEnd = lineEnd
-        if contentEnd > lineStart && buf[contentEnd - 1] == 13 { contentEnd -= 1 }
-        defer { lineStart = lineEnd + 1 }
-        // Blank line?
-        var blank = true
-        for i in lineStart..<contentEnd where buf[i] != 32 && buf[i] != 9 {
-          blank = false
-          break
-        }
-        if blank {
-          stats.blankLines += 1
-          continue
-        }
-        fields.removeAll(keepingCapacity: true)
-        var fs = lineStart
-        for i in lineStart..<contentEnd where buf[i] == 44 {
-          fields.append(fs..<i)
-          fs = i + 1
-        }
-        fields.append(fs..<contentEnd)
-        func text(_ r: Range<Int>) -> String {
-          String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self)
-            .trimmingCharacters(in: .whitespaces)
-        }
-        func fail(_ reason: String) -> TraceError {
-          TraceError(file: file, line: lineNo, reason: reason)
-        }
-        if fields.count >= 6, text(fields[5]).lowercased() == "start_time" {
-          stats.headerLines += 1
-          continue
-        }
-        guard fields.count == 9 else {
-          throw fail("expected 9 comma-separated columns, found \(fields.count)")
-        }
-        let names = [
-          "task_name", "instance_num", "job_name", "task_type", "status", "start_time",
-          "end_time", "plan_cpu", "plan_mem",
-        ]
-        func number(_ i: Int, allowEmpty: Bool) throws -> Double? {
-          let s = text(fields[i])
-          if s.isEmpty {
-            if allowEmpty { return nil }
-            throw fail("column \(i + 1) (\(names[i])) is empty")
-          }
-          guard let v = Double(s), v.isFinite else {
-            throw fail("column \(i + 1) (\(names[i])) is not a number: \"\(s)\"")
-          }
-          guard v >= 0 else { throw fail("column \(i + 1) (\(names[i])) is negative: \(s)") }
-          return v
-        }
-        stats.rowsRead += 1
-        let typeValue = try number(3, allowEmpty: false)!
-        guard typeValue == typeValue.rounded() else {
-          throw fail("column 4 (task_type) is not an integer: \(typeValue)")
-        }
-        let status = text(fields[4])
-        let start = try number(5, allowEmpty: false)!
-        let end = try number(6, allowEmpty: false)!
-        let cpu = try number(7, allowEmpty: true) ?? 0
-        let mem = try number(8, allowEmpty: true) ?? 0
-        _ = try number(1, allowEmpty: true)
-        switch status {
-        case "Terminated": stats.statusTerminated += 1
-        case "Failed": stats.statusFailed += 1
-        default: stats.statusOther += 1
-        }
-        let type = Int(typeValue)
-        guard type >= 1 && type <= serviceCount else {
-          stats.skippedUnknownType += 1
-          continue
-        }
-        if end == 0 || end < start {
-          stats.skippedUnfinished += 1
-          continue
-        }
-        var duration = end - start
-        if duration == 0 {
-          duration = zeroDurationClampS
-          stats.clampedZeroDuration += 1
-        }
-        if cpu == 0 { stats.zeroCPU += 1 }
-        if mem == 0 { stats.zeroMemory += 1 }
-        if start < lastStart { stats.outOfOrderRows += 1 }
-        lastStart = max(lastStart, start)
-        trace.service.append(Int32(type - 1))
-        trace.startTimeS.append(start)
-        trace.durationS.append(duration)
-        trace.planCPU.append(cpu)
-        trace.planMemory.append(mem)
+    func isASCII(_ r: Range<Int>) -> Bool {
+      for i in r where buf[i] >= 0x80 { return false }
+      return true
+    }
+    /// `r` without leading and trailing spaces and tabs (for ASCII, exactly the characters
+    /// `.whitespaces` trims).
+    func trimmedASCII(_ r: Range<Int>) -> Range<Int> {
+      var lo = r.lowerBound
+      var hi = r.upperBound
+      while lo < hi && (buf[lo] == 32 || buf[lo] == 9) { lo += 1 }
+      while hi > lo && (buf[hi - 1] == 32 || buf[hi - 1] == 9) { hi -= 1 }
+      return lo..<hi
+    }
+    func text(_ r: Range<Int>) -> String {
+      String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self)
+        .trimmingCharacters(in: .whitespaces)
+    }
+    /// Whether field `r`, trimmed, equals the ASCII `word` (case-insensitively if asked).
+    func fieldEquals(_ r: Range<Int>, _ word: StaticString, ignoringCase: Bool) -> Bool {
+      guard isASCII(r) else {
+        let s = text(r)
+        return (ignoringCase ? s.lowercased() : s) == word.description
       }
+      let t = trimmedASCII(r)
+      guard t.count == word.utf8CodeUnitCount else { return false }
+      let w = word.utf8Start
+      for (j, i) in t.enumerated() {
+        var b = buf[i]
+        if ignoringCase && b >= 65 && b <= 90 { b += 32 }
+        if b != w[j] { return false }
+      }
+      return true
+    }
+    func fail(_ reason: String) -> TraceError {
+      TraceError(file: file, line: lineNo, reason: reason)
+    }
+    func number(_ i: Int, allowEmpty: Bool) throws -> Double? {
+      let r = fields[i]
+      if isASCII(r) {
+        let t = trimmedASCII(r)
+        if t.isEmpty {
+          if allowEmpty { return nil }
+          throw fail("column \(i + 1) (\(columnNames[i])) is empty")
+        }
+        if let v = plainDecimal(buf, t) { return v }
+      }
+      let s = text(r)
+      if s.isEmpty {
+        if allowEmpty { return nil }
+        throw fail("column \(i + 1) (\(columnNames[i])) is empty")
+      }
+      guard let v = Double(s), v.isFinite else {
+        throw fail("column \(i + 1) (\(columnNames[i])) is not a number: \"\(s)\"")
+      }
+      guard v >= 0 else { throw fail("column \(i + 1) (\(columnNames[i])) is negative: \(s)") }
+      return v
+    }
+    while lineStart < n {
+      lineNo += 1
+      var lineEnd = lineStart
+      while lineEnd < n && buf[lineEnd] != 10 { lineEnd += 1 }
+      var contentEnd = lineEnd
+      if contentEnd > lineStart && buf[contentEnd - 1] == 13 { contentEnd -= 1 }
+      defer { lineStart = lineEnd + 1 }
+      // Blank line?
+      var blank = true
+      for i in lineStart..<contentEnd where buf[i] != 32 && buf[i] != 9 {
+        blank = false
+        break
+      }
+      if blank {
+        stats.blankLines += 1
+        continue
+      }
+      fields.removeAll(keepingCapacity: true)
+      var fs = lineStart
+      for i in lineStart..<contentEnd where buf[i] == 44 {
+        fields.append(fs..<i)
+        fs = i + 1
+      }
+      fields.append(fs..<contentEnd)
+      if fields.count >= 6, fieldEquals(fields[5], "start_time", ignoringCase: true) {
+        stats.headerLines += 1
+        continue
+      }
+      guard fields.count == 9 else {
+        throw fail("expected 9 comma-separated columns, found \(fields.count)")
+      }
+      stats.rowsRead += 1
+      let typeValue = try number(3, allowEmpty: false)!
+      guard typeValue == typeValue.rounded() else {
+        throw fail("column 4 (task_type) is not an integer: \(typeValue)")
+      }
+      let start = try number(5, allowEmpty: false)!
+      let end = try number(6, allowEmpty: false)!
+      let cpu = try number(7, allowEmpty: true) ?? 0
+      let mem = try number(8, allowEmpty: true) ?? 0
+      _ = try number(1, allowEmpty: true)
+      if fieldEquals(fields[4], "Terminated", ignoringCase: false) {
+        stats.statusTerminated += 1
+      } else if fieldEquals(fields[4], "Failed", ignoringCase: false) {
+        stats.statusFailed += 1
+      } else {
+        stats.statusOther += 1
+      }
+      let type = Int(typeValue)
+      guard type >= 1 && type <= serviceCount else {
+        stats.skippedUnknownType += 1
+        continue
+      }
+      if end == 0 || end < start {
+        stats.skippedUnfinished += 1
+        continue
+      }
+      var duration = end - start
+      if duration == 0 {
+        duration = zeroDurationClampS
+        stats.clampedZeroDuration += 1
+      }
+      if cpu == 0 { stats.zeroCPU += 1 }
+      if mem == 0 { stats.zeroMemory += 1 }
+      if start < lastStart { stats.outOfOrderRows += 1 }
+      lastStart = max(lastStart, start)
+      trace.service.append(Int32(type - 1))
+      trace.startTimeS.append(start)
+      trace.durationS.append(duration)
+      trace.planCPU.append(cpu)
+      trace.planMemory.append(mem)
     }
     if stats.outOfOrderRows > 0 {
       let order = trace.startTimeS.indices.sorted {
