@@ -76,82 +76,68 @@ struct MatmulTests {
     }
   }
 
-  /// The C kernel itself, with leading dimensions wider than the matrices (sub-blocks of larger
-  /// arrays) and both accumulate modes; it must leave everything outside `c`'s block untouched.
-  @Test func smallKernelDirectWithStrides() throws {
+  /// The C kernels themselves, with leading dimensions wider than the matrices (sub-blocks of
+  /// larger arrays) and both accumulate modes; they must leave everything outside `c`'s block
+  /// untouched. The batch-1 kernel also covers every column tail (64-, 32-, 16-, 8-wide tiles
+  /// and a masked rest).
+  @Test func cKernelsWithStridesMatchNaive() {
     guard ck_small_gemm_available() == 1 else {
       #if arch(x86_64)
-        Issue.record("this x86-64 CPU lacks AVX2/FMA: the small kernel is untested here")
+        Issue.record("this x86-64 CPU lacks AVX2/FMA: the C kernels are untested here")
       #endif
       return
     }
     for (m, k, n) in [(7, 5, 19), (13, 24, 40), (6, 1, 3)] {
-      let (lda, ldb, ldc) = (k + 3, n + 5, n + 2)
-      let a = uniform([m, lda], -1, 1, seed: 1).scalars
-      let b = uniform([k, ldb], -1, 1, seed: 2).scalars
-      let start = uniform([m, ldc], -1, 1, seed: 3).scalars
-      for accumulate in [Int32(0), 1] {
-        var c = start
-        let done = a.withUnsafeBufferPointer { ap in
-          b.withUnsafeBufferPointer { bp in
-            c.withUnsafeMutableBufferPointer { cp in
-              ck_small_gemm(
-                Int32(m), Int32(n), Int32(k), ap.baseAddress, Int32(lda), bp.baseAddress,
-                Int32(ldb), cp.baseAddress, Int32(ldc), accumulate)
-            }
-          }
-        }
-        #expect(done == 1)
-        for i in 0..<m {
-          for j in 0..<ldc {
-            var expected = start[i * ldc + j]
-            if j < n {
-              var sum: Double = accumulate == 1 ? Double(expected) : 0
-              for p in 0..<k { sum += Double(a[i * lda + p]) * Double(b[p * ldb + j]) }
-              expected = Float(sum)
-            }
-            #expect(abs(c[i * ldc + j] - expected) < 1e-5, "m=\(m) k=\(k) n=\(n) (\(i), \(j))")
-          }
-        }
+      checkStridedKernel(m: m, k: k, n: n) { a, lda, b, ldb, c, ldc, accumulate in
+        ck_small_gemm(Int32(m), Int32(n), Int32(k), a, lda, b, ldb, c, ldc, accumulate)
+      }
+    }
+    for (k, n) in [(175, 256), (3, 1), (9, 7), (17, 120), (40, 127), (0, 5)] {
+      checkStridedKernel(m: 1, k: k, n: n) { a, _, b, ldb, c, _, accumulate in
+        ck_vector_matrix(Int32(n), Int32(k), a, b, ldb, c, accumulate)
       }
     }
   }
+}
 
-  /// The batch-1 kernel: every column tail (64-, 32-, 16-, 8-wide tiles and a masked rest), a
-  /// leading dimension wider than `n`, both accumulate modes.
-  @Test func vectorMatrixKernelMatchesNaive() {
-    guard ck_small_gemm_available() == 1 else {
-      #if arch(x86_64)
-        Issue.record("this x86-64 CPU lacks AVX2/FMA: the vector kernel is untested here")
-      #endif
-      return
+/// Runs `kernel(a, lda, b, ldb, c, ldc, accumulate)` on random row-major operands stored with
+/// leading dimensions wider than `k`, `n`, `n`, and checks `c` against a `Double` loop: the
+/// `m × n` block holds the product (plus its old values when accumulating), the padding is
+/// untouched, and the kernel reports that it ran.
+func checkStridedKernel(
+  m: Int, k: Int, n: Int,
+  _ kernel: (
+    UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, UnsafeMutablePointer<Float>?,
+    Int32, Int32
+  ) -> Int32
+) {
+  let (lda, ldb, ldc) = (k + 3, n + 5, n + 2)
+  let a = uniform([m, lda], -1, 1, seed: 1).scalars
+  let b = uniform([max(k, 1), ldb], -1, 1, seed: 2).scalars
+  let start = uniform([m, ldc], -1, 1, seed: 3).scalars
+  for accumulate in [Int32(0), 1] {
+    var c = start
+    let done = a.withUnsafeBufferPointer { ap in
+      b.withUnsafeBufferPointer { bp in
+        c.withUnsafeMutableBufferPointer { cp in
+          kernel(
+            ap.baseAddress, Int32(lda), bp.baseAddress, Int32(ldb), cp.baseAddress, Int32(ldc),
+            accumulate)
+        }
+      }
     }
-    for (k, n) in [(175, 256), (3, 1), (9, 7), (17, 120), (40, 127), (0, 5)] {
-      let ldb = n + 3
-      let x = uniform([1, max(k, 1)], -1, 1, seed: 4).scalars
-      let b = uniform([max(k, 1), ldb], -1, 1, seed: 5).scalars
-      let start = uniform([1, n + 4], -1, 1, seed: 6).scalars
-      for accumulate in [Int32(0), 1] {
-        var y = start
-        let done = x.withUnsafeBufferPointer { xp in
-          b.withUnsafeBufferPointer { bp in
-            y.withUnsafeMutableBufferPointer { yp in
-              ck_vector_matrix(
-                Int32(n), Int32(k), xp.baseAddress, bp.baseAddress, Int32(ldb), yp.baseAddress,
-                accumulate)
-            }
-          }
+    #expect(done == 1)
+    for i in 0..<m {
+      for j in 0..<ldc {
+        var expected = start[i * ldc + j]
+        if j < n {
+          var sum: Double = accumulate == 1 ? Double(expected) : 0
+          for p in 0..<k { sum += Double(a[i * lda + p]) * Double(b[p * ldb + j]) }
+          expected = Float(sum)
         }
-        #expect(done == 1)
-        for j in 0..<(n + 4) {
-          var expected = start[j]
-          if j < n {
-            var sum: Double = accumulate == 1 ? Double(expected) : 0
-            for p in 0..<k { sum += Double(x[p]) * Double(b[p * ldb + j]) }
-            expected = Float(sum)
-          }
-          #expect(abs(y[j] - expected) < 1e-4, "k=\(k) n=\(n) j=\(j) accumulate=\(accumulate)")
-        }
+        #expect(
+          abs(c[i * ldc + j] - expected) < 1e-4,
+          "m=\(m) k=\(k) n=\(n) (\(i), \(j)) accumulate=\(accumulate)")
       }
     }
   }
