@@ -106,9 +106,10 @@ public struct Tensor: Sendable {
   /// Mutates the scalars in place through a buffer pointer, keeping identity and shape.
 
   internal mutating func withMutableScalars<R>(
-    _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
+    _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
   ) rethrows -> R {
-    try scalars.withUnsafeMutableBufferPointer(body)
+    // A plain (non-inout) buffer: the body's loops need not reload it after every store.
+    try scalars.withUnsafeMutableBufferPointer { buffer in try body(buffer) }
   }
 }
 

@@ -152,12 +152,14 @@ enum Kernels {
             out[o] = s
           }
         } else {
+          // Whole rows at a time through raw pointers, so the inner loop vectorizes.
+          guard let source = xp.baseAddress, let target = out.baseAddress else { return }
           for o in 0..<outer {
-            let dst = o * inner
-            for i in 0..<inner { out[dst + i] = 0 }
+            let row = target + o * inner
+            row.initialize(repeating: 0, count: inner)
             for j in 0..<n {
-              let src = (o * n + j) * inner
-              for i in 0..<inner { out[dst + i] += xp[src + i] }
+              let values = source + (o * n + j) * inner
+              for i in 0..<inner { row[i] += values[i] }
             }
           }
         }

@@ -36,26 +36,28 @@ public struct Adam: Sendable {
   public mutating func update<M: ParameterVisitable>(_ model: inout M, along grads: Gradients) {
     step += 1
     let t = Double(step)
-    let correction1 = Float(1 - cPow(Double(beta1), t))
-    let correction2 = Float(1 - cPow(Double(beta2), t))
-    let (lr, b1, b2, eps, wd) = (learningRate, beta1, beta2, epsilon, weightDecay)
+    // PyTorch's arrangement: θ -= (lr / c1) · m / (√v / √c2 + ε), one square root and one
+    // division per element.
+    let stepSize = Float(Double(learningRate) / (1 - cPow(Double(beta1), t)))
+    let sqrtCorrection2 = Float((1 - cPow(Double(beta2), t)).squareRoot())
+    let (b1, b2, eps, wd) = (beta1, beta2, epsilon, weightDecay)
     model.updateParameters { name, p in
       guard let id = p.parameterID, let g = grads[id: id] else { return }
       precondition(g.shape == p.shape, "Adam: gradient \(g.shape) for \(name) \(p.shape)")
       let count = p.scalarCount
       var m = firstMoments.removeValue(forKey: id) ?? [Float](repeating: 0, count: count)
       var v = secondMoments.removeValue(forKey: id) ?? [Float](repeating: 0, count: count)
-      p.withMutableScalars { theta in
-        g.scalars.withUnsafeBufferPointer { gp in
-          m.withUnsafeMutableBufferPointer { mp in
-            v.withUnsafeMutableBufferPointer { vp in
+      p.withMutableScalars { buffer in
+        guard let theta = buffer.baseAddress else { return }
+        g.scalars.withUnsafeBufferPointer { gb in
+          m.withUnsafeMutableBufferPointer { mb in
+            v.withUnsafeMutableBufferPointer { vb in
+              let (gp, mp, vp) = (gb.baseAddress!, mb.baseAddress!, vb.baseAddress!)
               for i in 0..<count {
                 let gi = gp[i] + wd * theta[i]
                 mp[i] = b1 * mp[i] + (1 - b1) * gi
                 vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
-                let mHat = mp[i] / correction1
-                let vHat = vp[i] / correction2
-                theta[i] -= lr * mHat / (vHat.squareRoot() + eps)
+                theta[i] -= stepSize * mp[i] / (vp[i].squareRoot() / sqrtCorrection2 + eps)
               }
             }
           }
