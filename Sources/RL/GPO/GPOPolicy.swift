@@ -255,7 +255,7 @@ public struct GPOPolicy: ParameterVisitable {
       nodeActor.inferenceScratchCount(rows: n, fromLayer: 1),
       serviceActor.inferenceScratchCount(rows: h))
     let total = encoderCount + (n + b + c) * width + n + h * (3 * d + a) + actorHidden
-    let (nodes, nodeLogProb, serviceLogits) = try scratch.withBuffer(count: total) { buffer in
+    return try scratch.withBuffer(count: total) { buffer in
       let embedding = gnn.inferenceEmbedding(
         graph, in: UnsafeMutableBufferPointer(rebasing: buffer[0..<encoderCount]))
       let xPart = buffer.baseAddress! + encoderCount
@@ -288,7 +288,7 @@ public struct GPOPolicy: ParameterVisitable {
       nodeActor.infer(xPart, rows: n, into: scores, hidden: hidden, fromLayer: 1)
       // `validate` guarantees every node has a valid action, so all nodes are selectable.
       let (nodes, nodeLogProb) = try SequentialSelection.sample(
-        logits: Array(UnsafeBufferPointer(start: scores, count: n)), count: h,
+        logits: UnsafeBufferPointer(start: scores, count: n), count: h, valid: nil,
         deterministic: deterministic, rng: &rng)
       // ServiceActor rows [x_n, y_b(n), z_c(n)] of the chosen nodes only.
       for (j, node) in nodes.enumerated() {
@@ -299,13 +299,11 @@ public struct GPOPolicy: ParameterVisitable {
         (row + 2 * d).update(from: embedding.clusters + graph.eapCluster[eap] * d, count: d)
       }
       serviceActor.infer(rows, rows: nodes.count, into: logits, hidden: hidden)
-      return (
-        nodes, nodeLogProb, Array(UnsafeBufferPointer(start: logits, count: nodes.count * a))
-      )
+      return try sampleServices(
+        nodes: nodes, nodeLogProb: nodeLogProb,
+        serviceLogits: UnsafeBufferPointer(start: logits, count: nodes.count * a),
+        serviceMask: serviceMask, deterministic: deterministic, rng: &rng)
     }
-    return try sampleServices(
-      nodes: nodes, nodeLogProb: nodeLogProb, serviceLogits: serviceLogits,
-      serviceMask: serviceMask, deterministic: deterministic, rng: &rng)
   }
 
   /// `act` through the general path: `encode(GraphBatch([graph]))` and the actors on all node
@@ -330,30 +328,43 @@ public struct GPOPolicy: ParameterVisitable {
     let (nodes, nodeLogProb) = try SequentialSelection.sample(
       logits: scores, count: selectedNodes, deterministic: deterministic, rng: &rng)
     let serviceLogits = serviceActor!.forward(encoding.nodeRows.gathering(rows: nodes)).scalars
-    return try sampleServices(
-      nodes: nodes, nodeLogProb: nodeLogProb, serviceLogits: serviceLogits,
-      serviceMask: serviceMask, deterministic: deterministic, rng: &rng)
+    return try serviceLogits.withUnsafeBufferPointer {
+      try sampleServices(
+        nodes: nodes, nodeLogProb: nodeLogProb, serviceLogits: $0, serviceMask: serviceMask,
+        deterministic: deterministic, rng: &rng)
+    }
   }
 
   /// One ServiceActor action per chosen node from its logits (`[H, 2W+1]` row-major).
   func sampleServices(
-    nodes: [Int], nodeLogProb: Float, serviceLogits: [Float], serviceMask: [Bool]?,
-    deterministic: Bool, rng: inout Xoshiro256
+    nodes: [Int], nodeLogProb: Float, serviceLogits: UnsafeBufferPointer<Float>,
+    serviceMask: [Bool]?, deterministic: Bool, rng: inout Xoshiro256
   ) throws -> GPODecision {
     let a = topology.actionCount
     var choices: [OrchestrationChoice] = []
     choices.reserveCapacity(nodes.count)
     var serviceLogProb: Float = 0
     for (j, node) in nodes.enumerated() {
-      let logits = Array(serviceLogits[(j * a)..<((j + 1) * a)])
-      let valid = serviceMask.map { Array($0[(node * a)..<((node + 1) * a)]) }
-      let (action, logProb) = try SequentialSelection.sample(
-        logits: logits, count: 1, valid: valid, deterministic: deterministic, rng: &rng)
+      let logits = UnsafeBufferPointer(rebasing: serviceLogits[(j * a)..<((j + 1) * a)])
+      let (action, logProb) = try withNodeMask(serviceMask, node: node, actions: a) { valid in
+        try SequentialSelection.sample(
+          logits: logits, count: 1, valid: valid, deterministic: deterministic, rng: &rng)
+      }
       choices.append(OrchestrationChoice(node: node, action: action[0]))
       serviceLogProb += logProb
     }
     return GPODecision(
       choices: choices, nodeLogProb: nodeLogProb, serviceLogProb: serviceLogProb)
+  }
+
+  /// Calls `body` with node `node`'s `actions` flags of `mask` (nil when there is no mask).
+  private func withNodeMask<R>(
+    _ mask: [Bool]?, node: Int, actions: Int, _ body: (UnsafeBufferPointer<Bool>?) throws -> R
+  ) rethrows -> R {
+    guard let mask else { return try body(nil) }
+    return try mask.withUnsafeBufferPointer {
+      try body(UnsafeBufferPointer(rebasing: $0[(node * actions)..<((node + 1) * actions)]))
+    }
   }
 
   /// Visits `"gnn.*"` or `"flat.*"`, then the actors (`"nodeActor.*"`, `"serviceActor.*"` or

@@ -30,45 +30,73 @@ public enum SequentialSelection {
     logits: [Float], groupSize: Int = 1, count: Int, valid: [Bool]? = nil,
     deterministic: Bool = false, rng: inout Xoshiro256
   ) throws -> (items: [Int], logProb: Float) {
+    try logits.withUnsafeBufferPointer { lp in
+      if let valid {
+        return try valid.withUnsafeBufferPointer { vp in
+          try sample(
+            logits: lp, groupSize: groupSize, count: count, valid: vp,
+            deterministic: deterministic, rng: &rng)
+        }
+      }
+      return try sample(
+        logits: lp, groupSize: groupSize, count: count, valid: nil, deterministic: deterministic,
+        rng: &rng)
+    }
+  }
+
+  /// `sample` on raw buffers (the acting path): the availability and weights live on the
+  /// stack, so the only allocation is the returned item list.
+  ///
+  /// - Parameters:
+  ///   - logits: `[K]` scores.
+  ///   - valid: optional `[K]` availability.
+  public static func sample(
+    logits: UnsafeBufferPointer<Float>, groupSize: Int = 1, count: Int,
+    valid: UnsafeBufferPointer<Bool>?, deterministic: Bool = false, rng: inout Xoshiro256
+  ) throws -> (items: [Int], logProb: Float) {
     let k = logits.count
-    try validate(k: k, groupSize: groupSize, valid: valid, component: "SequentialSelection.sample")
-    var available = valid ?? [Bool](repeating: true, count: k)
+    try validate(
+      k: k, groupSize: groupSize, validCount: valid?.count, component: "SequentialSelection.sample")
     var items: [Int] = []
     items.reserveCapacity(count)
     var logProb = 0.0
-    var weights = [Double](repeating: 0, count: k)
-    for draw in 0..<count {
-      var maxLogit = -Double.infinity
-      for i in 0..<k where available[i] { maxLogit = Swift.max(maxLogit, Double(logits[i])) }
-      guard maxLogit > -Double.infinity else {
-        throw RLInputError(
-          component: "SequentialSelection.sample", field: "count",
-          reason: "draw \(draw) of \(count) has no valid item left")
-      }
-      var total = 0.0
-      for i in 0..<k {
-        let w = available[i] ? exp(Double(logits[i]) - maxLogit) : 0
-        weights[i] = w
-        total += w
-      }
-      var chosen = -1
-      if deterministic {
-        for i in 0..<k where available[i] && (chosen < 0 || logits[i] > logits[chosen]) {
-          chosen = i
+    try withUnsafeTemporaryAllocation(of: Bool.self, capacity: k) { available in
+      try withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { weights in
+        for i in 0..<k { available[i] = valid?[i] ?? true }
+        for draw in 0..<count {
+          var maxLogit = -Double.infinity
+          for i in 0..<k where available[i] { maxLogit = Swift.max(maxLogit, Double(logits[i])) }
+          guard maxLogit > -Double.infinity else {
+            throw RLInputError(
+              component: "SequentialSelection.sample", field: "count",
+              reason: "draw \(draw) of \(count) has no valid item left")
+          }
+          var total = 0.0
+          for i in 0..<k {
+            let w = available[i] ? exp(Double(logits[i]) - maxLogit) : 0
+            weights[i] = w
+            total += w
+          }
+          var chosen = -1
+          if deterministic {
+            for i in 0..<k where available[i] && (chosen < 0 || logits[i] > logits[chosen]) {
+              chosen = i
+            }
+          } else {
+            let u = rng.nextDouble() * total
+            var cumulative = 0.0
+            for i in 0..<k where weights[i] > 0 {
+              cumulative += weights[i]
+              chosen = i
+              if u < cumulative { break }
+            }
+          }
+          logProb += Double(logits[chosen]) - maxLogit - log(total)
+          items.append(chosen)
+          let group = chosen / groupSize
+          for i in (group * groupSize)..<((group + 1) * groupSize) { available[i] = false }
         }
-      } else {
-        let u = rng.nextDouble() * total
-        var cumulative = 0.0
-        for i in 0..<k where weights[i] > 0 {
-          cumulative += weights[i]
-          chosen = i
-          if u < cumulative { break }
-        }
       }
-      logProb += Double(logits[chosen]) - maxLogit - log(total)
-      items.append(chosen)
-      let group = chosen / groupSize
-      for i in (group * groupSize)..<((group + 1) * groupSize) { available[i] = false }
     }
     return (items, Float(logProb))
   }
@@ -139,15 +167,17 @@ public enum SequentialSelection {
     return (logProb, stepEntropy.sum(alongAxes: [1]))
   }
 
-  private static func validate(k: Int, groupSize: Int, valid: [Bool]?, component: String) throws {
+  private static func validate(
+    k: Int, groupSize: Int, validCount: Int?, component: String
+  ) throws {
     guard groupSize >= 1, k % groupSize == 0, k > 0 else {
       throw RLInputError(
         component: component, field: "groupSize",
         reason: "\(groupSize) does not divide \(k) logits")
     }
-    if let valid, valid.count != k {
+    if let validCount, validCount != k {
       throw RLInputError(
-        component: component, field: "valid", reason: "\(valid.count) flags for \(k) logits")
+        component: component, field: "valid", reason: "\(validCount) flags for \(k) logits")
     }
   }
 }
