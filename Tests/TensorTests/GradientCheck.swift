@@ -177,6 +177,13 @@ struct PrimitiveGradientTests {
           }
         }
       }
+    case .affine:
+      for (m, k, n) in [(1, 5, 4), (3, 5, 4), (3, 5, 1), (4, 1, 3)] {
+        let x = awayFromZero([m, k], seed: 32)
+        let w = awayFromZero([k, n], seed: 33)
+        let b = awayFromZero([n], seed: 34)
+        checkGradients("affine \(m)x\(k)x\(n)", [x, w, b]) { affine($0[0], $0[1], $0[2]) }
+      }
     case .reshape:
       let w = Tensor(shape: [3, 4], scalars: (0..<12).map(Float.init))
       checkGradients("reshape", [awayFromZero([2, 6], seed: 32)]) {

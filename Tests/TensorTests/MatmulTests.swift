@@ -73,6 +73,9 @@ struct MatmulTests {
       #expect(
         TestSupport.maxAbsDifference(layer(a).scalars, expected) < 1e-4,
         "Linear m=\(m) k=\(k) n=\(n)")
+      #expect(
+        TestSupport.maxAbsDifference(affine(a, b, bias).scalars, expected) < 1e-4,
+        "affine m=\(m) k=\(k) n=\(n)")
     }
   }
 

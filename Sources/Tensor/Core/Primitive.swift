@@ -38,6 +38,8 @@ public enum Primitive: String, CaseIterable, Sendable {
   case max
   /// `matmul(_:transposed:_:transposed:)`.
   case matmul
+  /// `affine(_:_:_:)`: `x · W + b`, fused.
+  case affine
   /// `x.reshaped(to:)`.
   case reshape
   /// `x.transposed()`.

@@ -42,6 +42,49 @@ public func matmul(
   }
 }
 
+/// `x · w + b` with `b` broadcast over rows, fused: the output starts as the bias rows and the
+/// product accumulates into it (one pass over the output instead of a product, a zeroing and a
+/// broadcasting add). Primitive `.affine`; `Linear`'s training path.
+///
+/// - Parameters:
+///   - x: `[m, k]`.
+///   - w: `[k, n]`.
+///   - b: `[n]`.
+/// - Returns: `[m, n]`.
+public func affine(_ x: Tensor, _ w: Tensor, _ b: Tensor) -> Tensor {
+  precondition(
+    x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0] && b.shape == [w.shape[1]],
+    "affine: x \(x.shape), w \(w.shape) and b \(b.shape) do not fit x · w + b")
+  let (m, k, n) = (x.shape[0], x.shape[1], w.shape[1])
+  let values = [Float](unsafeUninitializedCapacity: m * n) { out, initialized in
+    guard let target = out.baseAddress else { return }  // m · n == 0
+    b.scalars.withUnsafeBufferPointer { bp in
+      for r in 0..<m { (target + r * n).initialize(from: bp.baseAddress!, count: n) }
+    }
+    if k > 0 {
+      x.scalars.withUnsafeBufferPointer { xp in
+        w.scalars.withUnsafeBufferPointer { wp in
+          BLASKernels.gemm(
+            xp.baseAddress!, transposeA: false, wp.baseAddress!, transposeB: false, target,
+            m: m, n: n, k: k, beta: 1)
+        }
+      }
+    }
+    initialized = m * n
+  }
+  let out = Tensor(unchecked: [m, n], scalars: values)
+  guard x.node != nil || w.node != nil || b.node != nil else { return out }
+  let (xv, wv) = (x.detached(), w.detached())
+  let (needX, needW, needB) = (x.node != nil, w.node != nil, b.node != nil)
+  return out.recording([x, w, b]) { g in
+    [
+      needX ? matmul(g, transposed: false, wv, transposed: true) : nil,
+      needW ? matmul(xv, transposed: true, g, transposed: false) : nil,
+      needB ? g.rawSum(axes: [0]).reshaped(to: [n]) : nil,
+    ]
+  }
+}
+
 extension Tensor {
   /// `self · other` for 2-D tensors (no transposes).
   public func matmul(_ other: Tensor) -> Tensor {

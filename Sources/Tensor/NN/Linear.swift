@@ -56,7 +56,7 @@ public struct Linear: Layer {
       x.rank == 2 && x.shape[1] == weight.shape[0],
       "Linear: input \(x.shape) does not match weight \(weight.shape)")
     if x.requiresGradient || weight.requiresGradient || bias.requiresGradient {
-      return activation(matmul(x, weight) + bias)
+      return activation(affine(x, weight, bias))
     }
     let batch = x.shape[0]
     let n = weight.shape[1]
