@@ -37,3 +37,37 @@ import Testing
   #expect(sim.allocate(first) == 1)
   #expect(sim.requests.count == 2 && sim.liveRequests == 2)
 }
+
+/// The rescheduling table lists, per cluster, exactly the reachable edge nodes at finite
+/// latency, nearest first and by index among equals: own-cluster nodes (LAN) before the
+/// neighbours' (cross-cluster latency); none of another cluster without cross-cluster routing.
+@Test func rescheduleTargetsAreReachableNodesByLatencyThenIndex() throws {
+  for crossCluster in [true, false] {
+    var c = EdgeCloudFixtures.config(rate: 0.001, slots: 4)
+    c.workload.source = .poisson
+    c.topology.clusterCount = 4
+    c.topology.edgeNodesPerCluster = 3
+    c.topology.neighbourhood = .ring
+    c.workload.clusterShares = [0.25, 0.25, 0.25, 0.25]
+    c.dispatch.crossCluster = crossCluster
+    let sim = try EdgeCloudFixtures.simulator(c)
+    let edge = sim.topology.edgeNodeCount
+    #expect(edge == 12)
+    for cluster in 0..<4 {
+      let row = (0..<sim.rescheduleTargetCount[cluster]).map {
+        Int(sim.rescheduleTargets[cluster * edge + $0])
+      }
+      let own = Array((3 * cluster)..<(3 * cluster + 3))
+      // Ring: clusters cluster ± 1 (mod 4), in node order.
+      let neighbours = [(cluster + 3) % 4, (cluster + 1) % 4].sorted().flatMap {
+        Array((3 * $0)..<(3 * $0 + 3))
+      }
+      #expect(row == (crossCluster ? own + neighbours : own))
+      for j in 0..<row.count {
+        #expect(
+          sim.rescheduleLatencyMs[cluster * edge + j]
+            == (j < 3 ? c.topology.lanLatencyMs : c.topology.crossClusterLatencyMs))
+      }
+    }
+  }
+}

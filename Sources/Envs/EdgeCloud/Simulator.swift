@@ -236,6 +236,12 @@ public struct EdgeCloudSimulator: Sendable {
   var masks: [Bool]
   /// `reachableMask[b · targetCount + a]`: eAP b may dispatch to a (topology + cross-cluster).
   let reachableMask: [Bool]
+  /// Rescheduling targets: row `c` (stride `edgeNodeCount`) lists the edge nodes that cluster
+  /// `c` reaches at a finite latency, in `(latency, node)` order; `rescheduleTargetCount[c]`
+  /// entries per row, `rescheduleLatencyMs` the matching latencies.
+  let rescheduleTargets: [Int32]
+  let rescheduleLatencyMs: [Double]
+  let rescheduleTargetCount: [Int]
   var slotDecisions: [Int]
   var slotDispatchOverloadTargets: [Int32]  // [eap * targetCount + target] dispatch counts
   var slotOnTime: [Int]
@@ -329,6 +335,27 @@ public struct EdgeCloudSimulator: Sendable {
         eap: i / topo.targetCount, target: i % topo.targetCount,
         crossCluster: config.dispatch.crossCluster)
     }
+    var targets = [Int32](repeating: -1, count: topo.clusterCount * topo.edgeNodeCount)
+    var latencies = [Double](repeating: 0, count: topo.clusterCount * topo.edgeNodeCount)
+    var targetCounts = [Int](repeating: 0, count: topo.clusterCount)
+    for c in 0..<topo.clusterCount {
+      let row = (0..<topo.edgeNodeCount).filter { n in
+        topo.latencyMs(eap: c, target: n) < .infinity
+          && topo.reachable(eap: c, target: n, crossCluster: config.dispatch.crossCluster)
+      }.sorted { a, b in
+        let la = topo.latencyMs(eap: c, target: a)
+        let lb = topo.latencyMs(eap: c, target: b)
+        return la < lb || (la == lb && a < b)
+      }
+      targetCounts[c] = row.count
+      for (j, n) in row.enumerated() {
+        targets[c * topo.edgeNodeCount + j] = Int32(n)
+        latencies[c * topo.edgeNodeCount + j] = topo.latencyMs(eap: c, target: n)
+      }
+    }
+    rescheduleTargets = targets
+    rescheduleLatencyMs = latencies
+    rescheduleTargetCount = targetCounts
     slotDecisions = [Int](repeating: 0, count: topology.clusterCount)
     slotDispatchOverloadTargets = [Int32](
       repeating: 0, count: topology.clusterCount * topology.targetCount)
@@ -650,17 +677,19 @@ public struct EdgeCloudSimulator: Sendable {
       for e in candidates {
         let s = Int(e.service)
         let eW = estimator.estimatesMs[s]
+        // The first feasible node in (latency, node) order: the nearest, lowest index among
+        // equals. `now + latency + E_w` only grows along the row (rounding is monotone), so
+        // once it misses the deadline every later node does too.
         var best = -1
-        var bestLatency = Double.infinity
-        for n in 0..<topology.edgeNodeCount where n != g {
-          let lat = topology.latencyMs(eap: fromCluster, target: n)
-          guard lat < bestLatency,
-            topology.reachable(eap: fromCluster, target: n, crossCluster: config.dispatch.crossCluster),
-            avail[s * nc + n] > 0, cpuFree[n] >= Double(e.cpuCores),
-            nowMs + lat + eW <= e.deadlineMs
-          else { continue }
-          best = n
-          bestLatency = lat
+        let row = fromCluster * topology.edgeNodeCount
+        for j in row..<(row + rescheduleTargetCount[fromCluster]) {
+          let n = Int(rescheduleTargets[j])
+          guard n != g else { continue }
+          guard nowMs + rescheduleLatencyMs[j] + eW <= e.deadlineMs else { break }
+          if avail[s * nc + n] > 0 && cpuFree[n] >= Double(e.cpuCores) {
+            best = n
+            break
+          }
         }
         if best < 0 {
           let wan = topology.latencyMs(eap: fromCluster, target: topology.cloudTarget)
