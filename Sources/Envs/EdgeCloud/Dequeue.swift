@@ -129,17 +129,33 @@ struct ServiceBuckets: Sendable {
   }
 
   /// Removes the entries of bucket `w` for which `take` holds, reporting each in order;
-  /// the bucket is left untouched when none does.
+  /// the bucket is left untouched when none does. Compacts the bucket in place.
   mutating func remove(
     _ w: Int, where take: (QueueEntry) -> Bool, _ onRemoved: (QueueEntry) -> Void
   ) {
-    guard counts[w] > 0, buckets[w].contains(where: take) else { return }
-    var kept = Deque<QueueEntry>()
-    kept.reserveCapacity(counts[w])
-    for e in buckets[w] {
-      if take(e) { onRemoved(e) } else { kept.append(e) }
+    guard counts[w] > 0, let first = buckets[w].firstIndex(where: take) else { return }
+    // Move the bucket out so that it is uniquely referenced while it is edited.
+    var bucket = Deque<QueueEntry>()
+    swap(&bucket, &buckets[w])
+    var floor = Double.infinity
+    for i in 0..<first where bucket[i].deadlineMs < floor { floor = bucket[i].deadlineMs }
+    var kept = first
+    for i in first..<bucket.count {
+      let e = bucket[i]
+      if take(e) {
+        onRemoved(e)
+      } else {
+        if e.deadlineMs < floor { floor = e.deadlineMs }
+        bucket[kept] = e
+        kept += 1
+      }
     }
-    replace(w, with: kept)
+    bucket.removeLast(bucket.count - kept)
+    total += kept - counts[w]
+    counts[w] = kept
+    deadlineFloorMs[w] = floor
+    if let h = bucket.first { heads[w] = h }
+    swap(&bucket, &buckets[w])
   }
 
   /// Visits, bucket by bucket in order, the entries with `deadlineMs − nowMs ≤ limitsMs[w]`,
