@@ -117,6 +117,29 @@ struct ServiceBuckets: Sendable {
     return e
   }
 
+  /// Removes the leading entries of bucket `w` with `deadlineMs <= nowMs`, reporting each in
+  /// order (for buckets kept in deadline order, these are all its expired entries).
+  @inline(__always)
+  mutating func removeExpiredPrefix(
+    _ w: Int, nowMs: Double, _ onRemoved: (QueueEntry) -> Void
+  ) {
+    guard counts[w] > 0 && heads[w].deadlineMs <= nowMs else { return }
+    var k = 0
+    for e in buckets[w] {
+      guard e.deadlineMs <= nowMs else { break }
+      onRemoved(e)
+      k += 1
+    }
+    buckets[w].removeFirst(k)
+    counts[w] -= k
+    total -= k
+    if counts[w] > 0 {
+      heads[w] = buckets[w].first!
+    } else {
+      deadlineFloorMs[w] = .infinity
+    }
+  }
+
   /// Replaces bucket `w` with `entries` (in order).
   mutating func replace(_ w: Int, with entries: Deque<QueueEntry>) {
     total += entries.count - counts[w]
@@ -429,9 +452,7 @@ public struct HybridQueue: DequeueStrategy {
     guard count > 0 else { return }
     for w in 0..<normal.serviceCount {
       // Urgent buckets are in deadline order: the expired ones are a prefix.
-      while urgent.counts[w] > 0 && urgent.heads[w].deadlineMs <= nowMs {
-        onRemoved(urgent.removeFirst(w))
-      }
+      urgent.removeExpiredPrefix(w, nowMs: nowMs, onRemoved)
       normal.removeExpired(w, nowMs: nowMs, onRemoved)
     }
   }
@@ -447,10 +468,21 @@ public struct HybridQueue: DequeueStrategy {
       var moved: [QueueEntry] = []
       normal.remove(w, where: { $0.deadlineMs <= limit }) { moved.append($0) }
       guard !moved.isEmpty else { continue }
-      let merged = (Array(urgent.buckets[w]) + moved).sorted {
-        ($0.deadlineMs, $0.seq) < ($1.deadlineMs, $1.seq)
+      // The urgent bucket is already in (deadline, seq) order (seq is unique, so the order
+      // is total): sort the promoted entries and merge.
+      moved.sort { ($0.deadlineMs, $0.seq) < ($1.deadlineMs, $1.seq) }
+      var merged = Deque<QueueEntry>()
+      merged.reserveCapacity(urgent.counts[w] + moved.count)
+      var j = 0
+      for e in urgent.buckets[w] {
+        while j < moved.count && (moved[j].deadlineMs, moved[j].seq) < (e.deadlineMs, e.seq) {
+          merged.append(moved[j])
+          j += 1
+        }
+        merged.append(e)
       }
-      urgent.replace(w, with: Deque(merged))
+      merged.append(contentsOf: moved[j...])
+      urgent.replace(w, with: merged)
       promoted += moved.count
     }
     return promoted
