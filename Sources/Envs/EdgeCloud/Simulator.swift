@@ -1149,22 +1149,14 @@ public struct EdgeCloudSimulator: Sendable {
         if pending[b] != nil { any = true }
       }
       guard any else { return }
-      choose(policy: &policy, pending: pending, chosen: &chosen)
+      // Passing `self` (a mutating method's inout) to the policy as a borrow makes Swift copy
+      // the simulator's stored properties (a memcpy) once per round.
+      for b in 0..<eapCount {
+        if let d = pending[b] { chosen[b] = policy.choose(d, self) }
+      }
       for b in 0..<eapCount {
         if let d = pending[b] { dispatch(d, to: chosen[b]) }
       }
-    }
-  }
-
-  /// Lets `policy` choose the target of every pending decision of a round. Non-mutating, so
-  /// the policy borrows `self` in place (from a mutating context Swift copies the simulator
-  /// for every round to pass it as a borrow; not inlined for the same reason).
-  @inline(never)
-  func choose<D: DispatchPolicy>(
-    policy: inout D, pending: [DispatchDecision?], chosen: inout [Int]
-  ) {
-    for b in 0..<eapCount {
-      if let d = pending[b] { chosen[b] = policy.choose(d, self) }
     }
   }
 
