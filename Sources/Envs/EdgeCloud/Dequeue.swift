@@ -117,6 +117,29 @@ struct ServiceBuckets: Sendable {
     return e
   }
 
+  /// Removes the leading entries of bucket `w` with `deadlineMs <= nowMs`, reporting each in
+  /// order (for buckets kept in deadline order, these are all its expired entries).
+  @inline(__always)
+  mutating func removeExpiredPrefix(
+    _ w: Int, nowMs: Double, _ onRemoved: (QueueEntry) -> Void
+  ) {
+    guard counts[w] > 0 && heads[w].deadlineMs <= nowMs else { return }
+    var k = 0
+    for e in buckets[w] {
+      guard e.deadlineMs <= nowMs else { break }
+      onRemoved(e)
+      k += 1
+    }
+    buckets[w].removeFirst(k)
+    counts[w] -= k
+    total -= k
+    if counts[w] > 0 {
+      heads[w] = buckets[w].first!
+    } else {
+      deadlineFloorMs[w] = .infinity
+    }
+  }
+
   /// Replaces bucket `w` with `entries` (in order).
   mutating func replace(_ w: Int, with entries: Deque<QueueEntry>) {
     total += entries.count - counts[w]
@@ -129,17 +152,33 @@ struct ServiceBuckets: Sendable {
   }
 
   /// Removes the entries of bucket `w` for which `take` holds, reporting each in order;
-  /// the bucket is left untouched when none does.
+  /// the bucket is left untouched when none does. Compacts the bucket in place.
   mutating func remove(
     _ w: Int, where take: (QueueEntry) -> Bool, _ onRemoved: (QueueEntry) -> Void
   ) {
-    guard counts[w] > 0, buckets[w].contains(where: take) else { return }
-    var kept = Deque<QueueEntry>()
-    kept.reserveCapacity(counts[w])
-    for e in buckets[w] {
-      if take(e) { onRemoved(e) } else { kept.append(e) }
+    guard counts[w] > 0, let first = buckets[w].firstIndex(where: take) else { return }
+    // Move the bucket out so that it is uniquely referenced while it is edited.
+    var bucket = Deque<QueueEntry>()
+    swap(&bucket, &buckets[w])
+    var floor = Double.infinity
+    for i in 0..<first where bucket[i].deadlineMs < floor { floor = bucket[i].deadlineMs }
+    var kept = first
+    for i in first..<bucket.count {
+      let e = bucket[i]
+      if take(e) {
+        onRemoved(e)
+      } else {
+        if e.deadlineMs < floor { floor = e.deadlineMs }
+        bucket[kept] = e
+        kept += 1
+      }
     }
-    replace(w, with: kept)
+    bucket.removeLast(bucket.count - kept)
+    total += kept - counts[w]
+    counts[w] = kept
+    deadlineFloorMs[w] = floor
+    if let h = bucket.first { heads[w] = h }
+    swap(&bucket, &buckets[w])
   }
 
   /// Visits, bucket by bucket in order, the entries with `deadlineMs − nowMs ≤ limitsMs[w]`,
@@ -413,9 +452,7 @@ public struct HybridQueue: DequeueStrategy {
     guard count > 0 else { return }
     for w in 0..<normal.serviceCount {
       // Urgent buckets are in deadline order: the expired ones are a prefix.
-      while urgent.counts[w] > 0 && urgent.heads[w].deadlineMs <= nowMs {
-        onRemoved(urgent.removeFirst(w))
-      }
+      urgent.removeExpiredPrefix(w, nowMs: nowMs, onRemoved)
       normal.removeExpired(w, nowMs: nowMs, onRemoved)
     }
   }
@@ -431,10 +468,21 @@ public struct HybridQueue: DequeueStrategy {
       var moved: [QueueEntry] = []
       normal.remove(w, where: { $0.deadlineMs <= limit }) { moved.append($0) }
       guard !moved.isEmpty else { continue }
-      let merged = (Array(urgent.buckets[w]) + moved).sorted {
-        ($0.deadlineMs, $0.seq) < ($1.deadlineMs, $1.seq)
+      // The urgent bucket is already in (deadline, seq) order (seq is unique, so the order
+      // is total): sort the promoted entries and merge.
+      moved.sort { ($0.deadlineMs, $0.seq) < ($1.deadlineMs, $1.seq) }
+      var merged = Deque<QueueEntry>()
+      merged.reserveCapacity(urgent.counts[w] + moved.count)
+      var j = 0
+      for e in urgent.buckets[w] {
+        while j < moved.count && (moved[j].deadlineMs, moved[j].seq) < (e.deadlineMs, e.seq) {
+          merged.append(moved[j])
+          j += 1
+        }
+        merged.append(e)
       }
-      urgent.replace(w, with: Deque(merged))
+      merged.append(contentsOf: moved[j...])
+      urgent.replace(w, with: merged)
       promoted += moved.count
     }
     return promoted

@@ -5,15 +5,15 @@
 /// memory; `removeMin` sifts bottom-up (the hole left at the root walks down to a leaf along
 /// the smallest children, then the last element is sifted up from there, where it usually
 /// belongs), choosing children without branches (the outcomes are coin flips that a branch
-/// predictor would miss half the time).
+/// predictor would miss half the time). The storage never shrinks: the heap is the first
+/// `count` elements, so an insert or a removal touches the array (one uniqueness check) once.
 struct EventQueue {
   private var items: [SimEvent] = []
+  /// Pending events: the heap is `items[0..<count]` (the rest is stale).
+  private(set) var count = 0
 
   /// The earliest event, if any.
-  var min: SimEvent? { items.first }
-
-  /// Pending events.
-  var count: Int { items.count }
+  var min: SimEvent? { count > 0 ? items[0] : nil }
 
   /// `a < b` as 0 or 1, without branches.
   @inline(__always)
@@ -26,9 +26,11 @@ struct EventQueue {
 
   /// Adds `event`.
   mutating func insert(_ event: SimEvent) {
-    items.append(event)
+    if count == items.count { items.append(event) }
+    count += 1
+    let n = count
     items.withUnsafeMutableBufferPointer { heap in
-      var child = heap.count - 1
+      var child = n - 1
       while child > 0 {
         let parent = (child - 1) / 4
         guard event < heap[parent] else { break }
@@ -41,12 +43,13 @@ struct EventQueue {
 
   /// Removes and returns the earliest event; the queue must not be empty.
   mutating func removeMin() -> SimEvent {
-    precondition(!items.isEmpty, "EventQueue.removeMin on an empty queue")
-    let last = items.removeLast()
-    guard !items.isEmpty else { return last }
+    precondition(count > 0, "EventQueue.removeMin on an empty queue")
+    count -= 1
+    let n = count
     return items.withUnsafeMutableBufferPointer { heap in
+      let last = heap[n]
+      guard n > 0 else { return last }
       let first = heap[0]
-      let n = heap.count
       // Walk the hole from the root down to a leaf along the smallest children.
       var hole = 0
       while true {
@@ -80,5 +83,5 @@ struct EventQueue {
   }
 
   /// Removes every event, keeping the storage.
-  mutating func removeAll() { items.removeAll(keepingCapacity: true) }
+  mutating func removeAll() { count = 0 }
 }

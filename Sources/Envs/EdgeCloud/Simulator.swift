@@ -101,6 +101,59 @@ struct SimEvent: Comparable {
   static func == (a: SimEvent, b: SimEvent) -> Bool { a.seq == b.seq }
 }
 
+/// One row of the simulator's request table: a request's demands and its lifecycle timestamps.
+/// One struct per request (rather than one array per field) so that filling or updating a
+/// request writes one array element.
+struct RequestRecord {
+  /// Service index.
+  var service: Int32
+  /// Originating eAP (= cluster).
+  var eap: Int32
+  /// Dispatch target (edge node or cloud), -1 before dispatch.
+  var target: Int32 = -1
+  /// Node running the request, -1 before it starts.
+  var node: Int32 = -1
+  /// CPU demand, cores.
+  var cpuCores: Float
+  /// Memory demand while running, GB.
+  var memoryGB: Float
+  /// Emergency-burst arrival.
+  var emergency: Bool
+  /// Arrival at the eAP, ms.
+  var arrivalMs: Double
+  /// Absolute deadline, ms.
+  var deadlineMs: Double
+  /// Execution time once started, ms.
+  var executionMs: Double
+  /// Slot start at which the dispatch decision was taken, ms.
+  var decisionStartMs = 0.0
+  /// Time the decision was done (dispatch), ms.
+  var dispatchMs = 0.0
+  /// Latest arrival at a node or cloud queue, ms.
+  var nodeArrivalMs = 0.0
+  /// Start of execution, ms.
+  var startMs = 0.0
+  /// Start of the current transmission, ms.
+  var sentMs = 0.0
+  /// Total transmission time so far, ms.
+  var transmissionMs = 0.0
+  /// Total time waiting in node and cloud queues so far, ms.
+  var queueingMs = 0.0
+
+  /// A freshly arrived request.
+  @inline(__always)
+  init(_ s: RequestSpec) {
+    service = Int32(s.service)
+    eap = Int32(s.eap)
+    cpuCores = Float(s.cpuCores)
+    memoryGB = Float(s.memoryGB)
+    emergency = s.emergency
+    arrivalMs = s.arrivalMs
+    deadlineMs = s.arrivalMs + s.budgetMs
+    executionMs = s.executionMs
+  }
+}
+
 /// The trace-driven KMPS edge-cloud simulator (SPEC §3): eAP queues, dispatch with decision and
 /// transmission latencies, node/cloud queues served onto replicas by Ψ', timeouts, three time
 /// scales, orchestration primitives and metrics.
@@ -136,24 +189,8 @@ public struct EdgeCloudSimulator: Sendable {
   public private(set) var nowMs = 0.0
   var slotOpen = false
 
-  // Request table (struct of arrays); ids are recycled through `freeIDs`.
-  var rService: [Int32] = []
-  var rEAP: [Int32] = []
-  var rArrivalMs: [Double] = []
-  var rDeadlineMs: [Double] = []
-  var rCPU: [Float] = []
-  var rMemory: [Float] = []
-  var rExecMs: [Double] = []
-  var rDecisionStartMs: [Double] = []
-  var rDispatchMs: [Double] = []
-  var rNodeArrivalMs: [Double] = []
-  var rStartMs: [Double] = []
-  var rSentMs: [Double] = []
-  var rTransMs: [Double] = []
-  var rQueueMs: [Double] = []
-  var rTarget: [Int32] = []
-  var rNode: [Int32] = []
-  var rEmergency: [Bool] = []
+  /// The request table; ids (indices) are recycled through `freeIDs`.
+  var requests: [RequestRecord] = []
   var freeIDs: [Int32] = []
   var arrivalScratch: [RequestSpec] = []
   /// Requests currently in the system (arrived, not yet completed or failed).
@@ -199,6 +236,12 @@ public struct EdgeCloudSimulator: Sendable {
   var masks: [Bool]
   /// `reachableMask[b · targetCount + a]`: eAP b may dispatch to a (topology + cross-cluster).
   let reachableMask: [Bool]
+  /// Rescheduling targets: row `c` (stride `edgeNodeCount`) lists the edge nodes that cluster
+  /// `c` reaches at a finite latency, in `(latency, node)` order; `rescheduleTargetCount[c]`
+  /// entries per row, `rescheduleLatencyMs` the matching latencies.
+  let rescheduleTargets: [Int32]
+  let rescheduleLatencyMs: [Double]
+  let rescheduleTargetCount: [Int]
   var slotDecisions: [Int]
   var slotDispatchOverloadTargets: [Int32]  // [eap * targetCount + target] dispatch counts
   var slotOnTime: [Int]
@@ -292,6 +335,27 @@ public struct EdgeCloudSimulator: Sendable {
         eap: i / topo.targetCount, target: i % topo.targetCount,
         crossCluster: config.dispatch.crossCluster)
     }
+    var targets = [Int32](repeating: -1, count: topo.clusterCount * topo.edgeNodeCount)
+    var latencies = [Double](repeating: 0, count: topo.clusterCount * topo.edgeNodeCount)
+    var targetCounts = [Int](repeating: 0, count: topo.clusterCount)
+    for c in 0..<topo.clusterCount {
+      let row = (0..<topo.edgeNodeCount).filter { n in
+        topo.latencyMs(eap: c, target: n) < .infinity
+          && topo.reachable(eap: c, target: n, crossCluster: config.dispatch.crossCluster)
+      }.sorted { a, b in
+        let la = topo.latencyMs(eap: c, target: a)
+        let lb = topo.latencyMs(eap: c, target: b)
+        return la < lb || (la == lb && a < b)
+      }
+      targetCounts[c] = row.count
+      for (j, n) in row.enumerated() {
+        targets[c * topo.edgeNodeCount + j] = Int32(n)
+        latencies[c * topo.edgeNodeCount + j] = topo.latencyMs(eap: c, target: n)
+      }
+    }
+    rescheduleTargets = targets
+    rescheduleLatencyMs = latencies
+    rescheduleTargetCount = targetCounts
     slotDecisions = [Int](repeating: 0, count: topology.clusterCount)
     slotDispatchOverloadTargets = [Int32](
       repeating: 0, count: topology.clusterCount * topology.targetCount)
@@ -321,25 +385,9 @@ public struct EdgeCloudSimulator: Sendable {
     nowMs = 0
     slotOpen = false
     let capacity = 4096
-    rService.removeAll(keepingCapacity: true)
-    rEAP.removeAll(keepingCapacity: true)
-    rArrivalMs.removeAll(keepingCapacity: true)
-    rDeadlineMs.removeAll(keepingCapacity: true)
-    rCPU.removeAll(keepingCapacity: true)
-    rMemory.removeAll(keepingCapacity: true)
-    rExecMs.removeAll(keepingCapacity: true)
-    rDecisionStartMs.removeAll(keepingCapacity: true)
-    rDispatchMs.removeAll(keepingCapacity: true)
-    rNodeArrivalMs.removeAll(keepingCapacity: true)
-    rStartMs.removeAll(keepingCapacity: true)
-    rSentMs.removeAll(keepingCapacity: true)
-    rTransMs.removeAll(keepingCapacity: true)
-    rQueueMs.removeAll(keepingCapacity: true)
-    rTarget.removeAll(keepingCapacity: true)
-    rNode.removeAll(keepingCapacity: true)
-    rEmergency.removeAll(keepingCapacity: true)
+    requests.removeAll(keepingCapacity: true)
     freeIDs.removeAll(keepingCapacity: true)
-    rService.reserveCapacity(capacity)
+    requests.reserveCapacity(capacity)
     liveRequests = 0
     let nc = topology.nodeCount
     let w = serviceCount
@@ -443,46 +491,13 @@ public struct EdgeCloudSimulator: Sendable {
   @inline(__always)
   mutating func allocate(_ s: RequestSpec) -> Int32 {
     liveRequests += 1
+    let r = RequestRecord(s)
     if let id = freeIDs.popLast() {
-      let i = Int(id)
-      rService[i] = Int32(s.service)
-      rEAP[i] = Int32(s.eap)
-      rArrivalMs[i] = s.arrivalMs
-      rDeadlineMs[i] = s.arrivalMs + s.budgetMs
-      rCPU[i] = Float(s.cpuCores)
-      rMemory[i] = Float(s.memoryGB)
-      rExecMs[i] = s.executionMs
-      rDecisionStartMs[i] = 0
-      rDispatchMs[i] = 0
-      rNodeArrivalMs[i] = 0
-      rStartMs[i] = 0
-      rSentMs[i] = 0
-      rTransMs[i] = 0
-      rQueueMs[i] = 0
-      rTarget[i] = -1
-      rNode[i] = -1
-      rEmergency[i] = s.emergency
+      requests[Int(id)] = r
       return id
     }
-    let id = Int32(rService.count)
-    rService.append(Int32(s.service))
-    rEAP.append(Int32(s.eap))
-    rArrivalMs.append(s.arrivalMs)
-    rDeadlineMs.append(s.arrivalMs + s.budgetMs)
-    rCPU.append(Float(s.cpuCores))
-    rMemory.append(Float(s.memoryGB))
-    rExecMs.append(s.executionMs)
-    rDecisionStartMs.append(0)
-    rDispatchMs.append(0)
-    rNodeArrivalMs.append(0)
-    rStartMs.append(0)
-    rSentMs.append(0)
-    rTransMs.append(0)
-    rQueueMs.append(0)
-    rTarget.append(-1)
-    rNode.append(-1)
-    rEmergency.append(s.emergency)
-    return id
+    requests.append(r)
+    return Int32(requests.count - 1)
   }
 
   @inline(__always)
@@ -494,14 +509,15 @@ public struct EdgeCloudSimulator: Sendable {
   @inline(__always)
   func entry(_ id: Int32) -> QueueEntry {
     let i = Int(id)
+    let r = requests[i]
     return QueueEntry(
-      id: id, service: rService[i], cpuCores: rCPU[i], memoryGB: rMemory[i], seq: 0,
-      deadlineMs: rDeadlineMs[i])
+      id: id, service: r.service, cpuCores: r.cpuCores, memoryGB: r.memoryGB, seq: 0,
+      deadlineMs: r.deadlineMs)
   }
 
   @inline(__always)
   mutating func fail(_ id: Int32, inQueue: Bool, atEAP: Bool) {
-    let b = Int(rEAP[Int(id)])
+    let b = Int(requests[Int(id)].eap)
     if inQueue { unpend(id) }
     if logsRequestOutcomes {
       requestOutcomes.append(RequestOutcome(requestID: id, onTime: false))
@@ -521,8 +537,9 @@ public struct EdgeCloudSimulator: Sendable {
   /// The request left the "dispatched, not started" state of its target.
   @inline(__always)
   mutating func unpend(_ id: Int32) {
-    let a = Int(rTarget[Int(id)])
-    pendingCPU[a] -= Double(rCPU[Int(id)])
+    let r = requests[Int(id)]
+    let a = Int(r.target)
+    pendingCPU[a] -= Double(r.cpuCores)
     if pendingCPU[a] < 1e-9 { pendingCPU[a] = max(0, pendingCPU[a]) }
   }
 
@@ -660,17 +677,19 @@ public struct EdgeCloudSimulator: Sendable {
       for e in candidates {
         let s = Int(e.service)
         let eW = estimator.estimatesMs[s]
+        // The first feasible node in (latency, node) order: the nearest, lowest index among
+        // equals. `now + latency + E_w` only grows along the row (rounding is monotone), so
+        // once it misses the deadline every later node does too.
         var best = -1
-        var bestLatency = Double.infinity
-        for n in 0..<topology.edgeNodeCount where n != g {
-          let lat = topology.latencyMs(eap: fromCluster, target: n)
-          guard lat < bestLatency,
-            topology.reachable(eap: fromCluster, target: n, crossCluster: config.dispatch.crossCluster),
-            avail[s * nc + n] > 0, cpuFree[n] >= Double(e.cpuCores),
-            nowMs + lat + eW <= e.deadlineMs
-          else { continue }
-          best = n
-          bestLatency = lat
+        let row = fromCluster * topology.edgeNodeCount
+        for j in row..<(row + rescheduleTargetCount[fromCluster]) {
+          let n = Int(rescheduleTargets[j])
+          guard n != g else { continue }
+          guard nowMs + rescheduleLatencyMs[j] + eW <= e.deadlineMs else { break }
+          if avail[s * nc + n] > 0 && cpuFree[n] >= Double(e.cpuCores) {
+            best = n
+            break
+          }
         }
         if best < 0 {
           let wan = topology.latencyMs(eap: fromCluster, target: topology.cloudTarget)
@@ -690,16 +709,16 @@ public struct EdgeCloudSimulator: Sendable {
     }
     for (id, to) in moves {
       let i = Int(id)
-      let from = Int(rTarget[i])
+      let from = Int(requests[i].target)
       let lat = jitter(
         topology.latencyMs(eap: topology.nodeCluster[from], target: to))
       unpend(id)
-      rTarget[i] = Int32(to)
-      pendingCPU[to] += Double(rCPU[i])
+      requests[i].target = Int32(to)
+      pendingCPU[to] += Double(requests[i].cpuCores)
       inTransit[to] += 1
       metrics.rescheduled += 1
-      rQueueMs[i] += nowMs - rNodeArrivalMs[i]
-      rSentMs[i] = nowMs
+      requests[i].queueingMs += nowMs - requests[i].nodeArrivalMs
+      requests[i].sentMs = nowMs
       pushEvent(nowMs + lat, SimEvent.nodeArrival, id)
     }
   }
@@ -716,14 +735,15 @@ public struct EdgeCloudSimulator: Sendable {
     guard let qe = popped else { return nil }
     let id = qe.id
     let i = Int(id)
-    let w = Int(rService[i])
-    let cpu = Double(rCPU[i])
-    let mem = Double(rMemory[i])
+    let r = requests[i]
+    let w = Int(r.service)
+    let cpu = Double(r.cpuCores)
+    let mem = Double(r.memoryGB)
     computeMask(eap: b, service: w, cpuCores: cpu, memoryGB: mem)
     let d = DispatchDecision(
       eap: b, requestID: id, service: w, cpuCores: cpu, memoryGB: mem,
-      arrivalMs: rArrivalMs[i], deadlineMs: rDeadlineMs[i], nowMs: nowMs,
-      emergency: rEmergency[i], slot: slot, indexInSlot: slotDecisions[b],
+      arrivalMs: r.arrivalMs, deadlineMs: r.deadlineMs, nowMs: nowMs,
+      emergency: r.emergency, slot: slot, indexInSlot: slotDecisions[b],
       decisionIndex: decisionCounter)
     slotDecisions[b] += 1
     decisionCounter += 1
@@ -745,9 +765,14 @@ public struct EdgeCloudSimulator: Sendable {
               topology.nodeCPUCores.withUnsafeBufferPointer { cc in
                 topology.nodeMemoryGB.withUnsafeBufferPointer { mc in
                   masks.withUnsafeMutableBufferPointer { m in
+                    // Pointers rebased to this eAP's row and this service's replica counts.
+                    let reachRow = reach.baseAddress! + base
+                    let repRow = rep.baseAddress! + off
+                    let prRow = pr.baseAddress! + off
+                    let maskRow = m.baseAddress! + base
                     for n in 0..<edge {
-                      m[base + n] =
-                        reach[base + n] && rep[off + n] - pr[off + n] > 0
+                      maskRow[n] =
+                        reachRow[n] && repRow[n] &- prRow[n] > 0
                         && cc[n] - cu[n] >= cpuCores && mc[n] - mu[n] >= memoryGB
                     }
                     m[base + t - 1] = true
@@ -800,10 +825,14 @@ public struct EdgeCloudSimulator: Sendable {
       doneMs = centralBusyUntilMs + dc.centralLinkLatencyMs
       metrics.decisionCPUMs += dc.centralSolverLatencyMs
     }
-    rDecisionStartMs[i] = nowMs
-    rDispatchMs[i] = doneMs
-    rSentMs[i] = doneMs
-    rTarget[i] = Int32(a)
+    do {
+      var r = requests[i]
+      r.decisionStartMs = nowMs
+      r.dispatchMs = doneMs
+      r.sentMs = doneMs
+      r.target = Int32(a)
+      requests[i] = r
+    }
     inTransit[a] += 1
     pendingCPU[a] += d.cpuCores
     metrics.decisions += 1
@@ -898,11 +927,13 @@ public struct EdgeCloudSimulator: Sendable {
 
   mutating func handleNodeArrival(_ id: Int32) {
     let i = Int(id)
-    let g = Int(rTarget[i])
+    var r = requests[i]
+    let g = Int(r.target)
     inTransit[g] -= 1
-    rNodeArrivalMs[i] = nowMs
-    rTransMs[i] += nowMs - rSentMs[i]
-    if rDeadlineMs[i] <= nowMs {
+    r.nodeArrivalMs = nowMs
+    r.transmissionMs += nowMs - r.sentMs
+    requests[i] = r
+    if r.deadlineMs <= nowMs {
       fail(id, inQueue: true, atEAP: false)
       return
     }
@@ -964,7 +995,7 @@ public struct EdgeCloudSimulator: Sendable {
       guard let qe = popped else { return }
       let id = qe.id
       let i = Int(id)
-      if rDeadlineMs[i] <= nowMs {
+      if requests[i].deadlineMs <= nowMs {
         fail(id, inQueue: true, atEAP: false)
         continue
       }
@@ -1006,30 +1037,32 @@ public struct EdgeCloudSimulator: Sendable {
     cpuUsed[n] += cpuCores
     memUsed[n] += memoryGB
     runningOnNode[n] += 1
-    rNode[i] = Int32(n)
-    rStartMs[i] = nowMs
-    rQueueMs[i] += nowMs - rNodeArrivalMs[i]
-    let end = nowMs + rExecMs[i]
-    if end <= rDeadlineMs[i] {
+    var r = requests[i]
+    r.node = Int32(n)
+    r.startMs = nowMs
+    r.queueingMs += nowMs - r.nodeArrivalMs
+    requests[i] = r
+    let end = nowMs + r.executionMs
+    if end <= r.deadlineMs {
       pushEvent(end, SimEvent.completion, id)
     } else {
-      pushEvent(rDeadlineMs[i], SimEvent.timeout, id)
+      pushEvent(r.deadlineMs, SimEvent.timeout, id)
     }
   }
 
   mutating func handleCompletion(_ id: Int32, killed: Bool) {
-    let i = Int(id)
-    let n = Int(rNode[i])
-    let w = Int(rService[i])
+    let r = requests[Int(id)]
+    let n = Int(r.node)
+    let w = Int(r.service)
     let nc = topology.nodeCount
     let k = w * nc + n
-    let cpu = Double(rCPU[i])
+    let cpu = Double(r.cpuCores)
     busy[k] -= 1
     cpuUsed[n] -= cpu
     if cpuUsed[n] < 1e-9 { cpuUsed[n] = max(0, cpuUsed[n]) }
-    memUsed[n] -= Double(rMemory[i])
+    memUsed[n] -= Double(r.memoryGB)
     runningOnNode[n] -= 1
-    let ranMs = nowMs - rStartMs[i]
+    let ranMs = nowMs - r.startMs
     let coreMs = cpu * ranMs
     let cluster = topology.nodeCluster[n]
     clusterServiceBusyCoreMs[cluster * serviceCount + w] += coreMs
@@ -1038,16 +1071,16 @@ public struct EdgeCloudSimulator: Sendable {
     } else {
       metrics.cloudBusyCoreMs += coreMs
     }
-    if !(rArrivalMs[i] <= rDecisionStartMs[i] && rDecisionStartMs[i] <= rDispatchMs[i]
-      && rDispatchMs[i] <= rNodeArrivalMs[i] && rNodeArrivalMs[i] <= rStartMs[i]
-      && rStartMs[i] <= nowMs && (killed || nowMs <= rDeadlineMs[i]))
+    if !(r.arrivalMs <= r.decisionStartMs && r.decisionStartMs <= r.dispatchMs
+      && r.dispatchMs <= r.nodeArrivalMs && r.nodeArrivalMs <= r.startMs
+      && r.startMs <= nowMs && (killed || nowMs <= r.deadlineMs))
     {
       monotonicityViolations += 1
     }
     if killed {
       fail(id, inQueue: false, atEAP: false)
     } else {
-      let b = Int(rEAP[i])
+      let b = Int(r.eap)
       if logsRequestOutcomes {
         requestOutcomes.append(RequestOutcome(requestID: id, onTime: true))
         requestOutcomesLogged += 1
@@ -1056,15 +1089,15 @@ public struct EdgeCloudSimulator: Sendable {
       metrics.completedOnTime += 1
       frameOnTimeCount += 1
       if n >= topology.edgeNodeCount { metrics.completedOnTimeInCloud += 1 }
-      estimator.record(service: w, completionMs: nowMs - rNodeArrivalMs[i])
-      let decision = rDispatchMs[i] - rDecisionStartMs[i]
-      let transmission = rTransMs[i]
-      let queueing = (rDecisionStartMs[i] - rArrivalMs[i]) + rQueueMs[i]
+      estimator.record(service: w, completionMs: nowMs - r.nodeArrivalMs)
+      let decision = r.dispatchMs - r.decisionStartMs
+      let transmission = r.transmissionMs
+      let queueing = (r.decisionStartMs - r.arrivalMs) + r.queueingMs
       metrics.decisionMsSum += decision
       metrics.transmissionMsSum += transmission
       metrics.queueingMsSum += queueing
       metrics.executionMsSum += ranMs
-      metrics.e2eHistogram.add(nowMs - rArrivalMs[i])
+      metrics.e2eHistogram.add(nowMs - r.arrivalMs)
       release(id)
     }
     if pendingRemoval[k] > 0 {
@@ -1116,6 +1149,8 @@ public struct EdgeCloudSimulator: Sendable {
         if pending[b] != nil { any = true }
       }
       guard any else { return }
+      // Passing `self` (a mutating method's inout) to the policy as a borrow makes Swift copy
+      // the simulator's stored properties (a memcpy) once per round.
       for b in 0..<eapCount {
         if let d = pending[b] { chosen[b] = policy.choose(d, self) }
       }
