@@ -90,10 +90,7 @@ public struct GPOInferenceWorkload: Sendable {
 
   /// A scratch already grown by one inference (so timed inferences do not allocate it).
   public func makeScratch() -> InferenceScratch {
-    var scratch = InferenceScratch()
-    var rng = Xoshiro256(seed: 0)
-    _ = infer(0, scratch: &scratch, rng: &rng)
-    return scratch
+    warmedScratch { scratch, rng in _ = infer(0, scratch: &scratch, rng: &rng) }
   }
 
   /// One orchestration decision on graph `index` (`GPOPolicy.act`: validate, encode, NodeActor,

@@ -71,10 +71,7 @@ public struct MAPPODecisionWorkload: Sendable {
   /// A scratch already large enough for `decide` and `value` (so the first timed call does not
   /// allocate either).
   public func makeScratch() -> InferenceScratch {
-    var scratch = InferenceScratch()
-    var rng = Xoshiro256(seed: 0)
-    _ = decide(0, scratch: &scratch, rng: &rng)
-    return scratch
+    warmedScratch { scratch, rng in _ = decide(0, scratch: &scratch, rng: &rng) }
   }
 
   /// One decision for input `index`: actor scores `p` (ReLU + 1 head), probabilities
@@ -101,4 +98,15 @@ public struct MAPPODecisionWorkload: Sendable {
     }
     return value
   }
+}
+
+/// A scratch grown by one untimed call of `body` (its sampling uses a throwaway RNG), so timed
+/// calls find it at full size and allocate nothing for it.
+func warmedScratch(
+  _ body: (inout InferenceScratch, inout Xoshiro256) -> Void
+) -> InferenceScratch {
+  var scratch = InferenceScratch()
+  var rng = Xoshiro256(seed: 0)
+  body(&scratch, &rng)
+  return scratch
 }

@@ -56,9 +56,9 @@ public struct MessagePassing: ParameterVisitable {
   ///   - edges: adjacency over `nodes`.
   /// - Returns: `[nodes, D]`.
   public func step(_ x: Tensor, residual s: Tensor, edges: EdgeList) -> Tensor {
-    let messages = f.forward(x)
+    let messages = f(x)
     let aggregated = edges.aggregate(messages)
-    return h.forward(aggregated) + s
+    return h(aggregated) + s
   }
 
   /// `hops` rounds starting from `x⁰ = s`.
@@ -115,8 +115,8 @@ public struct SetAggregation: ParameterVisitable {
   public func callAsFunction(
     _ children: Tensor, parent: [Int], parentCount: Int, residual: Tensor? = nil
   ) -> Tensor {
-    let pooled = f.forward(children).scatterAdding(rows: parent, count: parentCount)
-    let out = h.forward(pooled)
+    let pooled = f(children).scatterAdding(rows: parent, count: parentCount)
+    let out = h(pooled)
     guard let residual else { return out }
     return out + residual
   }

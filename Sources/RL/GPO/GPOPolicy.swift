@@ -43,7 +43,7 @@ public struct FlatStateEncoder: ParameterVisitable {
     if let eapFeatures = batch.eapFeatures {
       flat = Tensor(concatenating: [flat, eapFeatures.reshaped(to: [g, -1])], alongAxis: 1)
     }
-    let globalState = global.forward(flat)
+    let globalState = global(flat)
     let rows = Tensor(
       concatenating: [projected, globalState.gathering(rows: batch.nodeGraph)], alongAxis: 1)
     let summary = projected.reshaped(to: [g, nodeCount, -1]).mean(alongAxes: [1])
@@ -316,18 +316,18 @@ public struct GPOPolicy: ParameterVisitable {
     let encoding = encode(try GraphBatch([graph]))
     let a = topology.actionCount
     if let jointActor {
-      let logits = jointActor.forward(encoding.nodeRows).scalars
+      let logits = jointActor(encoding.nodeRows).scalars
       let (items, logProb) = try SequentialSelection.sample(
         logits: logits, groupSize: a, count: selectedNodes, valid: serviceMask,
         deterministic: deterministic, rng: &rng)
       let choices = items.map { OrchestrationChoice(node: $0 / a, action: $0 % a) }
       return GPODecision(choices: choices, nodeLogProb: logProb, serviceLogProb: 0)
     }
-    let scores = nodeActor!.forward(encoding.nodeRows).scalars
+    let scores = nodeActor!(encoding.nodeRows).scalars
     // `validate` guarantees every node has a valid action, so all nodes are selectable.
     let (nodes, nodeLogProb) = try SequentialSelection.sample(
       logits: scores, count: selectedNodes, deterministic: deterministic, rng: &rng)
-    let serviceLogits = serviceActor!.forward(encoding.nodeRows.gathering(rows: nodes)).scalars
+    let serviceLogits = serviceActor!(encoding.nodeRows.gathering(rows: nodes)).scalars
     return try serviceLogits.withUnsafeBufferPointer {
       try sampleServices(
         nodes: nodes, nodeLogProb: nodeLogProb, serviceLogits: $0, serviceMask: serviceMask,

@@ -28,19 +28,6 @@ public struct MAPPOPolicy: Sendable {
   /// Actions per decision.
   public var actionCount: Int { actor.layers.last!.outFeatures }
 
-  /// The actor's input for `agent`: the observation, followed by `one-hot(agent)` when ids are
-  /// appended.
-  public func actorInput(observation: [Float], agent: Int) -> [Float] {
-    guard let agentIDCount else { return observation }
-    precondition(
-      agent >= 0 && agent < agentIDCount,
-      "MAPPOPolicy: agent \(agent) not in 0..<\(agentIDCount)")
-    var input = observation
-    input.reserveCapacity(observation.count + agentIDCount)
-    for i in 0..<agentIDCount { input.append(i == agent ? 1 : 0) }
-    return input
-  }
-
   /// Runs the actor on `observation` (plus the one-hot id of `agent` when ids are appended)
   /// and calls `body` with its `[actionCount]` outputs. The input, hidden activations and
   /// outputs all live in `scratch`: nothing is allocated once it has grown.
