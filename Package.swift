@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "TensorModule", targets: ["TensorModule"]),
     .library(name: "Envs", targets: ["Envs"]),
     .library(name: "RL", targets: ["RL"]),
+    .library(name: "KMPS", targets: ["KMPS"]),
     .executable(name: "experiment", targets: ["Experiments"]),
   ],
   dependencies: [
@@ -43,10 +44,13 @@ let package = Package(
       ]
     ),
     .target(name: "RL", dependencies: ["TensorModule", "Envs", "SeededRandom"]),
+    // The KMPS scheduler: learned dispatcher, three-time-scale coordinator, GPO orchestration
+    // adapter, dispatch training loops and the series of the paper's figures.
+    .target(name: "KMPS", dependencies: ["TensorModule", "Envs", "RL", "SeededRandom"]),
     .executableTarget(
       name: "Experiments",
       dependencies: [
-        "TensorModule", "Envs", "RL", "SeededRandom",
+        "TensorModule", "Envs", "RL", "KMPS", "SeededRandom",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -54,8 +58,14 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["TensorModule", "CKernels", "TestSupport"]),
     .testTarget(name: "EnvsTests", dependencies: ["Envs", "TestSupport"]),
     .testTarget(name: "RLTests", dependencies: ["RL", "Envs", "TensorModule", "TestSupport"]),
+    .target(
+      name: "KMPSTestSupport", dependencies: ["KMPS", "RL", "Envs"], path: "Tests/KMPSTestSupport"),
     .testTarget(
-      name: "ExperimentsTests", dependencies: ["Experiments", "RL", "Envs", "TestSupport"]),
+      name: "KMPSTests",
+      dependencies: ["KMPS", "KMPSTestSupport", "RL", "Envs", "TensorModule", "TestSupport"]),
+    .testTarget(
+      name: "ExperimentsTests",
+      dependencies: ["Experiments", "KMPS", "KMPSTestSupport", "RL", "Envs", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

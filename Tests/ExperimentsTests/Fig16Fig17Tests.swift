@@ -2,6 +2,7 @@ import ArgumentParser
 import Envs
 import Foundation
 import RL
+import KMPSTestSupport
 import Testing
 
 @testable import Experiments

@@ -1,4 +1,5 @@
 import Envs
+import KMPS
 import Foundation
 import RL
 import Testing

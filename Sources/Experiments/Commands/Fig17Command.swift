@@ -1,5 +1,6 @@
 import ArgumentParser
 import Envs
+import KMPS
 import Foundation
 import RL
 import SeededRandom

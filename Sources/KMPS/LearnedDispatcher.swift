@@ -5,7 +5,7 @@ import SeededRandom
 import TensorModule
 
 /// What a learned dispatcher's critic sees.
-enum CriticView: String, Codable, Sendable, Equatable {
+public enum CriticView: String, Codable, Sendable, Equatable {
   /// MAPPO's centralized critic: the global state followed by a one-hot of the acting eAP (the
   /// reward is per eAP, so the value of a state depends on whose reward it predicts).
   case globalStateWithAgentID
@@ -14,7 +14,7 @@ enum CriticView: String, Codable, Sendable, Equatable {
 }
 
 /// What a dispatch decision is rewarded with.
-enum DispatchRewardKind: String, Codable, Sendable, Equatable {
+public enum DispatchRewardKind: String, Codable, Sendable, Equatable {
   /// The paper's u_{b,t}: every decision eAP b took in slot t gets the slot's reward
   /// ω1·(on-time share) + ω2·(failure share) + ω3·(overload share) of that eAP.
   case slot
@@ -25,7 +25,7 @@ enum DispatchRewardKind: String, Codable, Sendable, Equatable {
 }
 
 /// How trained decisions are taken.
-enum ActingMode: String, Codable, Sendable, Equatable {
+public enum ActingMode: String, Codable, Sendable, Equatable {
   /// Sample from the policy (training, and the paper's stochastic execution).
   case sample
   /// Take the most probable valid target.
@@ -39,21 +39,21 @@ enum ActingMode: String, Codable, Sendable, Equatable {
 /// Decisions of a slot wait in `pending` until `slotEnded` delivers the slot's rewards; then they
 /// go to `batch` (stream = eAP, or one stream for a single agent). The last slot of an episode
 /// marks each stream's last decision truncated (a time limit), bootstrapped from the final state.
-struct LearnedDispatcher: DispatchPolicy {
+public struct LearnedDispatcher: DispatchPolicy {
   /// The acting snapshot of the shared actor (replaced when newer weights are published).
-  var policy: MAPPOPolicy
+  public var policy: MAPPOPolicy
   /// Sampled or greedy decisions.
-  var acting: ActingMode
+  public var acting: ActingMode
   /// Where decisions are recorded; nil = evaluation only.
-  var batch: MAPPOBatch?
+  public var batch: MAPPOBatch?
   /// What the recorded critic input is.
-  let criticView: CriticView
+  public let criticView: CriticView
   /// One stream per eAP (multi-agent) or a single stream (a single agent deciding for all).
-  let streamPerEAP: Bool
+  public let streamPerEAP: Bool
   /// How decisions are rewarded.
-  let rewardKind: DispatchRewardKind
+  public let rewardKind: DispatchRewardKind
   /// Reward weights ω1, ω2, ω3 (from the simulator's config).
-  let rewardWeights: RewardConfig
+  public let rewardWeights: RewardConfig
   private var rng: Xoshiro256
   private let eapCount: Int
   private let globalStateSize: Int
@@ -70,7 +70,7 @@ struct LearnedDispatcher: DispatchPolicy {
   private var outcomeCursor = 0
 
   /// The dimensions of what this dispatcher records for `simulator`.
-  static func dimensions(for simulator: borrowing EdgeCloudSimulator, criticView: CriticView)
+  public static func dimensions(for simulator: borrowing EdgeCloudSimulator, criticView: CriticView)
     -> (observation: Int, state: Int, actions: Int)
   {
     let observation = simulator.observationSize
@@ -81,7 +81,7 @@ struct LearnedDispatcher: DispatchPolicy {
   }
 
   /// A dispatcher acting with `policy`; `record` allocates the batch it fills.
-  init(
+  public init(
     policy: MAPPOPolicy, simulator: borrowing EdgeCloudSimulator, criticView: CriticView,
     streamPerEAP: Bool, acting: ActingMode, record: Bool, seed: UInt64,
     rewardKind: DispatchRewardKind = .slot
@@ -107,7 +107,7 @@ struct LearnedDispatcher: DispatchPolicy {
     rng = Xoshiro256(seed: seed)
   }
 
-  mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
     // Credit finished requests first: an id in the log may be reused by this very decision.
     if rewardKind == .request && batch != nil { creditOutcomes(sim) }
     observation.withUnsafeMutableBufferPointer { sim.writeObservation(for: d, into: $0) }
@@ -206,7 +206,7 @@ struct LearnedDispatcher: DispatchPolicy {
     outcomeCursor = total
   }
 
-  mutating func slotEnded(_ outcome: SlotOutcome, _ sim: borrowing EdgeCloudSimulator) {
+  public mutating func slotEnded(_ outcome: SlotOutcome, _ sim: borrowing EdgeCloudSimulator) {
     guard batch != nil else { return }
     if rewardKind == .request { creditOutcomes(sim) }
     let streamCount = streamPerEAP ? eapCount : 1
@@ -264,7 +264,7 @@ struct LearnedDispatcher: DispatchPolicy {
 
   /// Hands out the recorded batch and continues into `recycled` (emptied; its storage is
   /// reused) or a new empty batch.
-  mutating func takeBatch(replacingWith recycled: MAPPOBatch?) -> MAPPOBatch? {
+  public mutating func takeBatch(replacingWith recycled: MAPPOBatch?) -> MAPPOBatch? {
     guard let full = batch else { return nil }
     precondition(pending.isEmpty, "takeBatch in the middle of a slot")
     if var next = recycled, next.streams.count == full.streams.count,

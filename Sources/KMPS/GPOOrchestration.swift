@@ -101,17 +101,17 @@ public struct GPOFrameReward: Sendable, Equatable {
 }
 
 /// Running variance of a discounted return, used to scale rewards (CleanRL `NormalizeReward`).
-struct ReturnScaler: Sendable, Equatable {
-  var discountedReturn = 0.0
-  var count = 0.0
-  var mean = 0.0
-  var m2 = 0.0
-  let gamma: Double
+public struct ReturnScaler: Sendable, Equatable {
+  public var discountedReturn = 0.0
+  public var count = 0.0
+  public var mean = 0.0
+  public var m2 = 0.0
+  public let gamma: Double
 
-  init(gamma: Double) { self.gamma = gamma }
+  public init(gamma: Double) { self.gamma = gamma }
 
   /// Folds `reward` into the running return and returns it divided by the return's std.
-  mutating func scale(_ reward: Double) -> Double {
+  public mutating func scale(_ reward: Double) -> Double {
     discountedReturn = discountedReturn * gamma + reward
     count += 1
     let delta = discountedReturn - mean
@@ -122,7 +122,7 @@ struct ReturnScaler: Sendable, Equatable {
   }
 
   /// A new episode: the discounted return restarts (the statistics are kept).
-  mutating func endEpisode() { discountedReturn = 0 }
+  public mutating func endEpisode() { discountedReturn = 0 }
 }
 
 /// A GPO-family agent (any `GPOVariant`) as an `OrchestrationPolicy` for
@@ -161,23 +161,23 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
   /// `episodeRewards` of the episode that `finishEpisode` ended last.
   public private(set) var lastEpisodeRewards: [GPOFrameReward] = []
 
-  let edgeNodeCount: Int
-  let serviceCount: Int
-  let edgeSources: [Int]
-  let edgeTargets: [Int]
-  let eapCluster: [Int]
-  let clusterCount: Int
-  var rng: Xoshiro256
+  public let edgeNodeCount: Int
+  public let serviceCount: Int
+  public let edgeSources: [Int]
+  public let edgeTargets: [Int]
+  public let eapCluster: [Int]
+  public let clusterCount: Int
+  public var rng: Xoshiro256
   /// The acting path's inference memory (reused across decisions).
-  var scratch = InferenceScratch()
-  var nodeScaler: ReturnScaler
-  var serviceScaler: ReturnScaler
+  public var scratch = InferenceScratch()
+  public var nodeScaler: ReturnScaler
+  public var serviceScaler: ReturnScaler
   /// The decision awaiting its reward: state, decision, mask, queues and active replicas then.
-  var pending: PendingDecision?
+  public var pending: PendingDecision?
   /// The first error met inside `orchestrate`.
-  var failure: (any Error)?
+  public var failure: (any Error)?
 
-  struct PendingDecision: Sendable {
+  public struct PendingDecision: Sendable {
     var slot: Int
     var graph: GraphInput
     var decision: GPODecision
@@ -277,7 +277,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
   }
 
   /// Active replicas (deployed minus pending removal) per service over all nodes.
-  static func activeReplicas(_ sim: borrowing EdgeCloudSimulator) -> [Int] {
+  public static func activeReplicas(_ sim: borrowing EdgeCloudSimulator) -> [Int] {
     (0..<sim.serviceCount).map { s in
       var total = 0
       for n in 0..<sim.topology.nodeCount {
@@ -288,7 +288,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
   }
 
   /// `(u_node, u_service)` of `pending`'s frame, observed now.
-  static func rewards(
+  public static func rewards(
     for pending: PendingDecision, completedDelta: Int, sim: borrowing EdgeCloudSimulator
   ) -> GPOFrameReward {
     let now = activeReplicas(sim)
@@ -346,7 +346,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
 
   /// Turns a decision into simulator actions ("nothing" and cloud nodes without cloud
   /// orchestration append nothing).
-  mutating func append(_ decision: GPODecision, to actions: inout [OrchestrationAction]) {
+  public mutating func append(_ decision: GPODecision, to actions: inout [OrchestrationAction]) {
     for choice in decision.choices {
       let adjustment =
         (try? ServiceAdjustment(action: choice.action, serviceCount: serviceCount)) ?? .nothing
@@ -364,7 +364,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
     }
   }
 
-  mutating func store(
+  public mutating func store(
     _ step: PendingDecision, rewards r: GPOFrameReward,
     truncatedWith finalGraph: GraphInput?
   ) throws {
@@ -382,7 +382,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
     stats.storedTransitions += 1
   }
 
-  mutating func runUpdate(nextGraph: GraphInput?) throws {
+  public mutating func runUpdate(nextGraph: GraphInput?) throws {
     let result = try agent.update(nextGraph: nextGraph, rng: &rng)
     updateHistory.append(result)
     stats.updates += 1

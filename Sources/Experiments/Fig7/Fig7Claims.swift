@@ -1,4 +1,5 @@
 import Foundation
+import KMPS
 import RL
 
 /// The paper's Fig. 7 claims, checked against our numbers and written into summary.json.

@@ -4,7 +4,7 @@ import RL
 import SeededRandom
 
 /// Who decides: many eAP agents sharing an actor, or one agent deciding for all eAPs.
-enum AgentKind: String, Codable, Sendable, Equatable {
+public enum AgentKind: String, Codable, Sendable, Equatable {
   /// MAPPO: one shared actor run by every eAP, a centralized critic on the global state, one
   /// trajectory per eAP.
   case multiAgent
@@ -14,110 +14,140 @@ enum AgentKind: String, Codable, Sendable, Equatable {
 }
 
 /// One learned dispatch scheme of Fig. 7.
-struct DispatchSeries: Codable, Sendable, Equatable {
+public struct DispatchSeries: Codable, Sendable, Equatable {
   /// Legend name.
-  var name: String
+  public var name: String
   /// Dual-buffer asynchronous or single-buffer synchronous training.
-  var learner: LearnerMode
+  public var learner: LearnerMode
   /// gRPC cross-cluster routing to neighbouring clusters' nodes.
-  var crossCluster: Bool
+  public var crossCluster: Bool
   /// Multi-agent (MAPPO) or single-agent (PPO).
-  var agents: AgentKind
+  public var agents: AgentKind
   /// Distributed decisions at each eAP, or centralized ones (SPEC §3.8: global state gathered
   /// over the links, one central decision-maker).
-  var decisionMode: DecisionMode
+  public var decisionMode: DecisionMode
   /// Frame-level orchestration of this series; nil = the training config's.
-  var orchestration: FrameOrchestration? = nil
+  public var orchestration: FrameOrchestration? = nil
 
   /// KMPS: dual buffer, cross-cluster, MAPPO, distributed.
-  static let kmps = DispatchSeries(
+  public static let kmps = DispatchSeries(
     name: "KMPS", learner: .asynchronous, crossCluster: true, agents: .multiAgent,
     decisionMode: .distributed)
   /// Baseline 1: dual buffer, no cross-cluster.
-  static let b1 = DispatchSeries(
+  public static let b1 = DispatchSeries(
     name: "B1 no cross-cluster", learner: .asynchronous, crossCluster: false,
     agents: .multiAgent, decisionMode: .distributed)
   /// Baseline 2: single-buffer synchronous training, cross-cluster.
-  static let b2 = DispatchSeries(
+  public static let b2 = DispatchSeries(
     name: "B2 synchronous", learner: .synchronous, crossCluster: true, agents: .multiAgent,
     decisionMode: .distributed)
   /// Baseline 3: traditional single-agent PPO, synchronous, no cross-cluster (a centralized
   /// single agent, SPEC §4).
-  static let b3 = DispatchSeries(
+  public static let b3 = DispatchSeries(
     name: "B3 single-agent PPO", learner: .synchronous, crossCluster: false,
     agents: .singleAgent, decisionMode: .centralized)
+
+  /// Creates a value from all its fields.
+  public init(
+    name: String,
+    learner: LearnerMode,
+    crossCluster: Bool,
+    agents: AgentKind,
+    decisionMode: DecisionMode,
+    orchestration: FrameOrchestration? = nil
+  ) {
+    self.name = name
+    self.learner = learner
+    self.crossCluster = crossCluster
+    self.agents = agents
+    self.decisionMode = decisionMode
+    self.orchestration = orchestration
+  }
 }
 
 /// One stage of the progressive curriculum (paper Sec. IV-A 4: "simple, short sequences
 /// (low-load, low-latency tasks), gradually introducing complex sequences").
-struct CurriculumStage: Codable, Sendable, Equatable {
+public struct CurriculumStage: Codable, Sendable, Equatable {
   /// Episodes in this stage.
-  var episodes: Int
+  public var episodes: Int
   /// Episode length, slots.
-  var episodeSlots: Int
+  public var episodeSlots: Int
   /// Arrival rate as a fraction of the experiment's target load.
-  var loadFraction: Double
+  public var loadFraction: Double
   /// Load profile (steady, ramp, bursts of emergency requests).
-  var profile: LoadProfileKind
+  public var profile: LoadProfileKind
+
+  /// Creates a value from all its fields.
+  public init(
+    episodes: Int,
+    episodeSlots: Int,
+    loadFraction: Double,
+    profile: LoadProfileKind
+  ) {
+    self.episodes = episodes
+    self.episodeSlots = episodeSlots
+    self.loadFraction = loadFraction
+    self.profile = profile
+  }
 }
 
 /// Everything one dispatch-training run needs (part of fig7's recorded config).
-struct DispatchTrainingConfig: Codable, Sendable, Equatable {
+public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
   /// The simulated system (KMPS settings: hybrid dequeue, urgent rescheduling); each series
   /// overrides the cross-cluster switch and the decision mode.
-  var environment: EdgeCloudConfig
+  public var environment: EdgeCloudConfig
   /// MAPPO hyperparameters (SPEC §4 defaults).
-  var mappo: MAPPOConfig
+  public var mappo: MAPPOConfig
   /// Pre-training curriculum, run before the recorded episodes (low → high load).
-  var curriculum: [CurriculumStage]
+  public var curriculum: [CurriculumStage]
   /// Recorded training episodes.
-  var episodes: Int
+  public var episodes: Int
   /// Length of a recorded episode, slots.
-  var episodeSlots: Int
+  public var episodeSlots: Int
   /// Target mean arrival rate of the recorded episodes, req/s.
-  var loadRequestsPerSecond: Double
+  public var loadRequestsPerSecond: Double
   /// Load profile of the recorded episodes.
-  var profile: LoadProfileKind
+  public var profile: LoadProfileKind
   /// Frame-level orchestration of the learned series.
-  var orchestration: FrameOrchestration
+  public var orchestration: FrameOrchestration
   /// How dispatch decisions are rewarded (the paper's per-slot u_{b,t}, or per-request credit
   /// with the same weights).
-  var reward: DispatchRewardKind
+  public var reward: DispatchRewardKind
   /// Slots between two weight pickups by the eAPs during an episode (asynchronous training).
-  var weightSyncEverySlots: Int
+  public var weightSyncEverySlots: Int
   /// When no explicit `environment.services.placement` is given: slots of Greedy_Native + HPA
   /// at the target load whose final replica placement becomes every episode's initial one
   /// (0 = start from the default placement). Episodes are short, so without it they would
   /// measure HPA's scale-up from the sparse testbed placement rather than dispatch.
-  var warmupPlacementSlots: Int
+  public var warmupPlacementSlots: Int
 
-  /// Throws `ExperimentError.invalidValue` naming the first impossible field.
-  func validate() throws {
+  /// Throws `KMPSConfigError` naming the first impossible field.
+  public func validate() throws {
     try environment.validate()
     try mappo.validate()
     func positive(_ value: Int, _ field: String) throws {
-      guard value >= 1 else { throw ExperimentError.invalidValue(field: field, reason: "must be ≥ 1") }
+      guard value >= 1 else { throw KMPSConfigError(field: field, reason: "must be ≥ 1") }
     }
     try positive(episodes, "episodes")
     try positive(episodeSlots, "episodeSlots")
     try positive(weightSyncEverySlots, "weightSyncEverySlots")
     guard warmupPlacementSlots >= 0 else {
-      throw ExperimentError.invalidValue(field: "warmupPlacementSlots", reason: "must be ≥ 0")
+      throw KMPSConfigError(field: "warmupPlacementSlots", reason: "must be ≥ 0")
     }
     guard loadRequestsPerSecond.isFinite, loadRequestsPerSecond > 0 else {
-      throw ExperimentError.invalidValue(field: "loadRequestsPerSecond", reason: "must be > 0")
+      throw KMPSConfigError(field: "loadRequestsPerSecond", reason: "must be > 0")
     }
     for (i, stage) in curriculum.enumerated() {
       try positive(stage.episodes, "curriculum[\(i)].episodes")
       try positive(stage.episodeSlots, "curriculum[\(i)].episodeSlots")
       guard stage.loadFraction.isFinite, stage.loadFraction > 0 else {
-        throw ExperimentError.invalidValue(field: "curriculum[\(i)].loadFraction", reason: "must be > 0")
+        throw KMPSConfigError(field: "curriculum[\(i)].loadFraction", reason: "must be > 0")
       }
     }
   }
 
   /// The environment a series runs in.
-  func environment(for series: DispatchSeries) -> EdgeCloudConfig {
+  public func environment(for series: DispatchSeries) -> EdgeCloudConfig {
     var env = environment
     env.dispatch.crossCluster = series.crossCluster
     env.dispatch.decisionMode = series.decisionMode
@@ -132,7 +162,7 @@ struct DispatchTrainingConfig: Codable, Sendable, Equatable {
   /// A simulator for one episode of `slots` slots in `env`, reset with `seed` and the workload
   /// at `loadFraction` of the target load with `profile`. Every episode gets a fresh one: its
   /// length may change (curriculum), and a fresh simulator restores the initial placement.
-  func episodeSimulator(
+  public func episodeSimulator(
     _ env: EdgeCloudConfig, slots: Int, loadFraction: Double, profile: LoadProfileKind,
     seed: UInt64, trace: AlibabaTrace?
   ) throws -> EdgeCloudSimulator {
@@ -145,68 +175,141 @@ struct DispatchTrainingConfig: Codable, Sendable, Equatable {
   }
 
   /// The workload of an episode at `loadFraction` of the target with `profile`.
-  func workload(loadFraction: Double, profile: LoadProfileKind) -> WorkloadConfig {
+  public func workload(loadFraction: Double, profile: LoadProfileKind) -> WorkloadConfig {
     var w = environment.workload
     w.meanRequestsPerSecond = loadRequestsPerSecond * loadFraction
     w.profile = profile
     return w
   }
+
+  /// Creates a value from all its fields.
+  public init(
+    environment: EdgeCloudConfig,
+    mappo: MAPPOConfig,
+    curriculum: [CurriculumStage],
+    episodes: Int,
+    episodeSlots: Int,
+    loadRequestsPerSecond: Double,
+    profile: LoadProfileKind,
+    orchestration: FrameOrchestration,
+    reward: DispatchRewardKind,
+    weightSyncEverySlots: Int,
+    warmupPlacementSlots: Int
+  ) {
+    self.environment = environment
+    self.mappo = mappo
+    self.curriculum = curriculum
+    self.episodes = episodes
+    self.episodeSlots = episodeSlots
+    self.loadRequestsPerSecond = loadRequestsPerSecond
+    self.profile = profile
+    self.orchestration = orchestration
+    self.reward = reward
+    self.weightSyncEverySlots = weightSyncEverySlots
+    self.warmupPlacementSlots = warmupPlacementSlots
+  }
 }
 
 /// What one recorded episode measured.
-struct EpisodeRecord: Sendable, Equatable {
+public struct EpisodeRecord: Sendable, Equatable {
   /// 1-based episode index (curriculum episodes are not counted).
-  var episode: Int
+  public var episode: Int
   /// Long-term throughput Φ' of the episode (on-time completions / arrivals).
-  var throughput: Double
+  public var throughput: Double
   /// Wall-clock seconds of the episode: acting plus (synchronous) training or (asynchronous)
   /// waiting for the learner.
-  var wallSeconds: Double
+  public var wallSeconds: Double
   /// Requests that arrived.
-  var arrived: Int
+  public var arrived: Int
   /// Dispatch decisions taken.
-  var decisions: Int
+  public var decisions: Int
   /// Shares of decisions sent across clusters and to the cloud.
-  var crossClusterShare: Double
-  var cloudShare: Double
+  public var crossClusterShare: Double
+  public var cloudShare: Double
   /// Mean end-to-end latency of completed requests, ms.
-  var meanLatencyMs: Double
+  public var meanLatencyMs: Double
   /// Mean dispatch reward per decision of the episode.
-  var meanReward: Double
+  public var meanReward: Double
   /// Statistics of the most recent finished MAPPO update (asynchronous: possibly an older one).
-  var update: MAPPOUpdateStats
+  public var update: MAPPOUpdateStats
   /// Newer actors the eAPs picked up during the episode.
-  var weightPickups: Int
+  public var weightPickups: Int
+
+  /// Creates a value from all its fields.
+  public init(
+    episode: Int,
+    throughput: Double,
+    wallSeconds: Double,
+    arrived: Int,
+    decisions: Int,
+    crossClusterShare: Double,
+    cloudShare: Double,
+    meanLatencyMs: Double,
+    meanReward: Double,
+    update: MAPPOUpdateStats,
+    weightPickups: Int
+  ) {
+    self.episode = episode
+    self.throughput = throughput
+    self.wallSeconds = wallSeconds
+    self.arrived = arrived
+    self.decisions = decisions
+    self.crossClusterShare = crossClusterShare
+    self.cloudShare = cloudShare
+    self.meanLatencyMs = meanLatencyMs
+    self.meanReward = meanReward
+    self.update = update
+    self.weightPickups = weightPickups
+  }
 }
 
 /// The outcome of training one series with one seed.
-struct DispatchRunResult: Sendable {
+public struct DispatchRunResult: Sendable {
   /// The series.
-  var series: DispatchSeries
+  public var series: DispatchSeries
   /// The seed.
-  var seed: UInt64
+  public var seed: UInt64
   /// Every recorded episode, in order.
-  var episodes: [EpisodeRecord]
+  public var episodes: [EpisodeRecord]
   /// Wall-clock seconds of the curriculum pre-training.
-  var curriculumSeconds: Double
+  public var curriculumSeconds: Double
   /// Learner counters (batches trained, collector waits).
-  var learnerStatistics: LearnerStatistics
+  public var learnerStatistics: LearnerStatistics
   /// The trained learner (for checkpoints).
-  var trainer: MAPPOTrainer
+  public var trainer: MAPPOTrainer
   /// The trained GPO orchestrator, when the series orchestrates with GPO (for checkpoints).
-  var orchestrator: GPOOrchestration?
+  public var orchestrator: GPOOrchestration?
+
+  /// Creates a value from all its fields.
+  public init(
+    series: DispatchSeries,
+    seed: UInt64,
+    episodes: [EpisodeRecord],
+    curriculumSeconds: Double,
+    learnerStatistics: LearnerStatistics,
+    trainer: MAPPOTrainer,
+    orchestrator: GPOOrchestration?
+  ) {
+    self.series = series
+    self.seed = seed
+    self.episodes = episodes
+    self.curriculumSeconds = curriculumSeconds
+    self.learnerStatistics = learnerStatistics
+    self.trainer = trainer
+    self.orchestrator = orchestrator
+  }
 }
 
 /// Trains the learned dispatch series of Fig. 7 (and any other dispatch study).
-enum DispatchTraining {
+public enum DispatchTraining {
   /// The seed of episode `episode` of run seed `seed`: every series sees the same workloads.
-  static func episodeSeed(_ seed: UInt64, phase: UInt64, episode: Int) -> UInt64 {
+  public static func episodeSeed(_ seed: UInt64, phase: UInt64, episode: Int) -> UInt64 {
     var mixer = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ (phase << 32) ^ UInt64(episode))
     return mixer.next()
   }
 
   /// A MAPPO learner shaped for `series` in `env`.
-  static func makeLearner(
+  public static func makeLearner(
     series: DispatchSeries, config: DispatchTrainingConfig, simulator: borrowing EdgeCloudSimulator,
     seed: UInt64
   ) throws -> MAPPO {
@@ -221,14 +324,14 @@ enum DispatchTraining {
   }
 
   /// The critic input of a series.
-  static func criticView(_ series: DispatchSeries) -> CriticView {
+  public static func criticView(_ series: DispatchSeries) -> CriticView {
     series.agents == .multiAgent ? .globalStateWithAgentID : .localObservation
   }
 
   /// Trains `series` with `seed`: the curriculum, then `config.episodes` recorded episodes,
   /// each followed by a hand-off to the learner. `onEpisode` is called after every recorded
   /// episode (progress reporting).
-  static func run(
+  public static func run(
     series: DispatchSeries, seed: UInt64, config: DispatchTrainingConfig, trace: AlibabaTrace?,
     onEpisode: (EpisodeRecord) -> Void = { _ in }
   ) throws -> DispatchRunResult {
@@ -321,7 +424,7 @@ enum DispatchTraining {
 
 extension EdgeCloudConfig {
   /// A copy with other time scales.
-  func with(timing: TimeScaleConfig) -> EdgeCloudConfig {
+  public func with(timing: TimeScaleConfig) -> EdgeCloudConfig {
     var copy = self
     copy.timing = timing
     return copy
@@ -330,7 +433,7 @@ extension EdgeCloudConfig {
 
 extension Duration {
   /// The duration in seconds.
-  var seconds: Double {
+  public var seconds: Double {
     let c = components
     return Double(c.seconds) + Double(c.attoseconds) * 1e-18
   }

@@ -2,7 +2,7 @@ import Envs
 import RL
 
 /// Frame-level replica orchestration of a scheduler composition (the third time scale).
-enum FrameOrchestration: String, Codable, Sendable, CaseIterable {
+public enum FrameOrchestration: String, Codable, Sendable, CaseIterable {
   /// Replicas stay as initially placed.
   case none
   /// Kubernetes' Horizontal Pod Autoscaler (SPEC §4), on its own 15 s sync period.
@@ -15,7 +15,7 @@ enum FrameOrchestration: String, Codable, Sendable, CaseIterable {
 
   /// A fresh heuristic orchestrator of this kind for `config`; `.gpo` is stateful across
   /// episodes, so it is created once per run with `GPOOrchestration` instead.
-  func make(_ config: EdgeCloudConfig) -> AnyOrchestrator {
+  public func make(_ config: EdgeCloudConfig) -> AnyOrchestrator {
     switch self {
     case .none: AnyOrchestrator(NoOrchestration())
     case .hpa: AnyOrchestrator(HPAController(config: config.hpa))
@@ -27,13 +27,13 @@ enum FrameOrchestration: String, Codable, Sendable, CaseIterable {
 }
 
 /// A type-erased orchestration policy (one call per slot, so the erasure costs nothing).
-struct AnyOrchestrator: OrchestrationPolicy {
+public struct AnyOrchestrator: OrchestrationPolicy {
   private var body: any OrchestrationPolicy
 
   /// Wraps `policy`.
-  init(_ policy: some OrchestrationPolicy) { body = policy }
+  public init(_ policy: some OrchestrationPolicy) { body = policy }
 
-  mutating func orchestrate(
+  public mutating func orchestrate(
     _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
   ) {
     body.orchestrate(sim, &actions)
@@ -46,16 +46,16 @@ struct AnyOrchestrator: OrchestrationPolicy {
 /// `beginSlot`, when `dispatch.urgentRescheduling` is on); every frame the orchestrator acts.
 /// Between slots it also delivers the learner's newest actor to the eAPs, which is how
 /// asynchronous training reaches the acting agents mid-episode.
-struct KMPSCoordinator {
+public struct KMPSCoordinator {
   /// Slots between two checks for newer published weights (0 = never during an episode).
-  var weightSyncEverySlots: Int
+  public var weightSyncEverySlots: Int
 
   /// Runs the rest of the episode. `subscription` (asynchronous training) is polled every
   /// `weightSyncEverySlots` slots and a newer actor replaces the dispatcher's.
   ///
   /// - Returns: the number of weight updates picked up during the episode.
   @discardableResult
-  func runEpisode<O: OrchestrationPolicy>(
+  public func runEpisode<O: OrchestrationPolicy>(
     simulator sim: inout EdgeCloudSimulator, dispatcher: inout LearnedDispatcher,
     orchestrator: inout O, subscription: inout WeightSubscription<MAPPOPolicy>?
   ) -> Int {
@@ -88,7 +88,7 @@ struct KMPSCoordinator {
   ///
   /// - Returns: the number of weight updates picked up during the episode.
   @discardableResult
-  func runEpisode(
+  public func runEpisode(
     simulator sim: inout EdgeCloudSimulator, dispatcher: inout LearnedDispatcher,
     gpo: inout GPOOrchestration?, heuristic: FrameOrchestration,
     subscription: inout WeightSubscription<MAPPOPolicy>?
@@ -106,5 +106,12 @@ struct KMPSCoordinator {
     try orchestrator.finishEpisode(sim)
     gpo = orchestrator
     return pickups
+  }
+
+  /// Creates a value from all its fields.
+  public init(
+    weightSyncEverySlots: Int
+  ) {
+    self.weightSyncEverySlots = weightSyncEverySlots
   }
 }
