@@ -20,6 +20,7 @@ let package = Package(
         .product(name: "SeededRandom", package: "KMPS"),
         .product(name: "RL", package: "KMPS"),
         .product(name: "Envs", package: "KMPS"),
+        .product(name: "KMPS", package: "KMPS"),
       ]
     ),
     // `swift package benchmark`: the main suite (wall clock, CPU, malloc counts per op).

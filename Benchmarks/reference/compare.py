@@ -63,6 +63,20 @@ def run_json(command, env, label):
     return json.loads(proc.stdout)
 
 
+def dispatch_shapes(runner, env):
+    """The KMPS dispatcher's layer sizes from the Swift runner (`--print-dispatch-shapes`), as
+    the --actor-sizes / --critic-sizes arguments of workloads.py."""
+    proc = subprocess.run([runner, "--print-dispatch-shapes"], env=env, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        sys.exit(f"[bench-compare] --print-dispatch-shapes failed:\n{proc.stderr}")
+    shapes = json.loads(proc.stdout)
+    print(f"[bench-compare] dispatch networks (fig7 KMPS): actor {shapes['actor']}, "
+          f"critic {shapes['critic']}", file=sys.stderr)
+    return ["--actor-sizes", ",".join(map(str, shapes["actor"])),
+            "--critic-sizes", ",".join(map(str, shapes["critic"]))]
+
+
 def check_gpo(runner, python, env):
     """Exports the Swift GPO policy and checks that the references compute the same values."""
     import tempfile
@@ -150,15 +164,16 @@ def main():
     budget = str(args.budget_ms)
     rows, raw, sim_rows = [], [], []
     gpo_check = check_gpo(args.runner, args.python, pinned_env(1))
+    shape_args = dispatch_shapes(args.runner, pinned_env(1))
     for threads in thread_counts:
         commands = {
             "swift": ([args.runner, "--json", "--threads", str(threads), "--budget-ms", budget],
                       pinned_env(threads)),
             "torch": ([args.python, os.path.join(HERE, "workloads.py"), "--backend", "torch",
-                       "--threads", str(threads), "--budget-ms", budget, "--json"],
+                       "--threads", str(threads), "--budget-ms", budget, "--json"] + shape_args,
                       pinned_env(threads)),
             "numpy": ([args.python, os.path.join(HERE, "workloads.py"), "--backend", "numpy",
-                       "--threads", str(threads), "--budget-ms", budget, "--json"],
+                       "--threads", str(threads), "--budget-ms", budget, "--json"] + shape_args,
                       pinned_env(threads, drop=("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"))),
         }
         impls = list(commands)

@@ -23,8 +23,13 @@ import time
 
 OBS = 175
 ACTIONS = 13
-ACTOR_SIZES = [OBS, 256, 128, 32, ACTIONS]
+ACTOR_SIZES = [OBS, 256, 128, 32, ACTIONS]    # the PPO epoch workload
 CRITIC_SIZES = [OBS, 256, 128, 64, 32, 1]
+# The decision workloads time the KMPS dispatcher that `experiment fig7` trains. compare.py
+# reads its sizes from `bench-compare-runner --print-dispatch-shapes` and passes them with
+# --actor-sizes / --critic-sizes; these defaults are the sizes at the time of writing.
+DISPATCH_ACTOR_SIZES = [170, 256, 128, 32, 19]
+DISPATCH_CRITIC_SIZES = [350, 256, 128, 64, 32, 1]
 PPO_ROWS = 3200
 PPO_MINIBATCH = 800  # CleanRL's numMinibatches = 4
 DECISIONS = 20
@@ -307,11 +312,12 @@ def numpy_workloads(threads):
             x = np.maximum(x, 0) + 1
         return x
 
-    actor, critic = mlp(ACTOR_SIZES), mlp(CRITIC_SIZES)
-    obs = rng.uniform(-1, 1, (DECISIONS, 1, OBS)).astype(np.float32)
-    states = rng.uniform(-1, 1, (DECISIONS, 1, OBS)).astype(np.float32)
-    masks = (rng.random((DECISIONS, ACTIONS)) < 0.7).astype(np.float32)
-    masks[np.arange(DECISIONS), rng.integers(0, ACTIONS, DECISIONS)] = 1
+    actor, critic = mlp(DISPATCH_ACTOR_SIZES), mlp(DISPATCH_CRITIC_SIZES)
+    n_obs, n_state, n_act = DISPATCH_ACTOR_SIZES[0], DISPATCH_CRITIC_SIZES[0], DISPATCH_ACTOR_SIZES[-1]
+    obs = rng.uniform(-1, 1, (DECISIONS, 1, n_obs)).astype(np.float32)
+    states = rng.uniform(-1, 1, (DECISIONS, 1, n_state)).astype(np.float32)
+    masks = (rng.random((DECISIONS, n_act)) < 0.7).astype(np.float32)
+    masks[np.arange(DECISIONS), rng.integers(0, n_act, DECISIONS)] = 1
     srng = np.random.default_rng(1)
 
     def decide(i):
@@ -319,7 +325,7 @@ def numpy_workloads(threads):
         f = p * masks[i]
         probs = f / f.sum()
         a = int(np.searchsorted(np.cumsum(probs), srng.random(), side="right"))
-        a = min(a, ACTIONS - 1)
+        a = min(a, n_act - 1)
         v = forward(critic, states[i])[0, 0]
         return a, probs[a], v
 
@@ -381,11 +387,12 @@ def torch_workloads(threads):
         def forward(self, x):
             return torch.relu(x) + 1
 
-    actor, critic = mlp(ACTOR_SIZES, "plus1"), mlp(CRITIC_SIZES)
-    obs = torch.rand(DECISIONS, 1, OBS) * 2 - 1
-    states = torch.rand(DECISIONS, 1, OBS) * 2 - 1
-    masks = (torch.rand(DECISIONS, ACTIONS) < 0.7).float()
-    masks[torch.arange(DECISIONS), torch.randint(0, ACTIONS, (DECISIONS,))] = 1
+    actor, critic = mlp(DISPATCH_ACTOR_SIZES, "plus1"), mlp(DISPATCH_CRITIC_SIZES)
+    n_obs, n_state, n_act = DISPATCH_ACTOR_SIZES[0], DISPATCH_CRITIC_SIZES[0], DISPATCH_ACTOR_SIZES[-1]
+    obs = torch.rand(DECISIONS, 1, n_obs) * 2 - 1
+    states = torch.rand(DECISIONS, 1, n_state) * 2 - 1
+    masks = (torch.rand(DECISIONS, n_act) < 0.7).float()
+    masks[torch.arange(DECISIONS), torch.randint(0, n_act, (DECISIONS,))] = 1
     gen = torch.Generator().manual_seed(1)
 
     def decide(i):
@@ -537,7 +544,16 @@ def main():
     ap.add_argument("--budget-ms", type=float, default=1500)
     ap.add_argument("--filter", default=None)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--actor-sizes", default=None,
+                    help="dispatch actor layer sizes, comma list (bench-compare-runner "
+                         "--print-dispatch-shapes)")
+    ap.add_argument("--critic-sizes", default=None, help="dispatch critic layer sizes")
     args = ap.parse_args()
+    global DISPATCH_ACTOR_SIZES, DISPATCH_CRITIC_SIZES
+    if args.actor_sizes:
+        DISPATCH_ACTOR_SIZES = [int(x) for x in args.actor_sizes.split(",")]
+    if args.critic_sizes:
+        DISPATCH_CRITIC_SIZES = [int(x) for x in args.critic_sizes.split(",")]
     if args.check_gpo:
         sys.exit(0 if check_gpo(args.check_gpo) else 1)
     if not args.backend:

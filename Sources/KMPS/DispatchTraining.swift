@@ -210,6 +210,37 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
   }
 }
 
+extension DispatchTrainingConfig {
+  /// The KMPS training setup of the paper's Fig. 7: the KMPS environment (hybrid dequeue on eAPs
+  /// and nodes, urgent rescheduling), MAPPO with SPEC §4 defaults, a low-to-high-load curriculum,
+  /// 50 recorded 200-slot episodes at 600 req/s with bursts, GPO orchestration and per-request
+  /// reward credit; `quick` is the smoke-test budget.
+  public static func kmps(quick: Bool = false) -> DispatchTrainingConfig {
+    var env = EdgeCloudConfig()
+    env.dispatch.eapDequeue = .hybrid
+    env.dispatch.nodeDequeue = .hybrid
+    env.dispatch.urgentRescheduling = true
+    var mappo = MAPPOConfig()
+    // 30k+ decisions per episode: each epoch trains on a random 2048 of them (GAE covers all),
+    // in 8 minibatches, so an update costs about as much as collecting the episode.
+    mappo.samplesPerEpoch = 2048
+    mappo.numMinibatches = 8
+    return DispatchTrainingConfig(
+      environment: env, mappo: mappo,
+      curriculum: quick
+        ? [CurriculumStage(episodes: 1, episodeSlots: 40, loadFraction: 0.5, profile: .steady)]
+        : [
+          CurriculumStage(episodes: 1, episodeSlots: 120, loadFraction: 0.4, profile: .steady),
+          CurriculumStage(episodes: 1, episodeSlots: 120, loadFraction: 0.7, profile: .steady),
+          CurriculumStage(episodes: 1, episodeSlots: 200, loadFraction: 1.0, profile: .steady),
+        ],
+      episodes: quick ? 10 : 50, episodeSlots: quick ? 60 : 200,
+      loadRequestsPerSecond: 600, profile: .bursts, orchestration: .gpo,
+      reward: .request,
+      weightSyncEverySlots: 20, warmupPlacementSlots: quick ? 400 : 1200)
+  }
+}
+
 /// What one recorded episode measured.
 public struct EpisodeRecord: Sendable, Equatable {
   /// 1-based episode index (curriculum episodes are not counted).

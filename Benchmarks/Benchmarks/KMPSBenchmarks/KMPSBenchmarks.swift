@@ -24,7 +24,8 @@ let benchmarks: @Sendable () -> Void = {
     blackHole(0)
   }
 
-  let mappo = MAPPODecisionWorkload()
+  // The fig7 KMPS dispatcher's networks (DispatchShapes); a setup failure is a broken build.
+  let mappo = try! MAPPODecisionWorkload()
   Benchmark("MAPPO decision, batch 1 (actor + Eq. 2 filter + sample + critic)") { benchmark in
     var rng = Xoshiro256(seed: 1)
     var scratch = mappo.makeScratch()

@@ -1,3 +1,5 @@
+import Envs
+import KMPS
 import RL
 import SeededRandom
 import TensorModule
@@ -5,13 +7,13 @@ import TensorModule
 /// Sizes shared by every benchmark workload and by the Python references
 /// (`reference/workloads.py` mirrors these numbers; change both together).
 public enum BenchShapes {
-  /// Features of one eAP observation (and, for now, of the critic's global state).
+  /// Features of one row of the PPO epoch and matmul workloads.
   public static let observationFeatures = 175
-  /// Dispatch targets of one eAP (actor outputs).
+  /// Outputs of the PPO epoch workload's actor.
   public static let actionCount = 13
-  /// MAPPO actor: 175 → 256 → 128 → 32 → 13, ReLU hidden, ReLU + 1 output head.
+  /// PPO epoch actor: 175 → 256 → 128 → 32 → 13, ReLU hidden, ReLU + 1 output head.
   public static let actorSizes = [observationFeatures, 256, 128, 32, actionCount]
-  /// MAPPO critic: 175 → 256 → 128 → 64 → 32 → 1, ReLU hidden, linear output.
+  /// PPO epoch critic: 175 → 256 → 128 → 64 → 32 → 1, ReLU hidden, linear output.
   public static let criticSizes = [observationFeatures, 256, 128, 64, 32, 1]
   /// Rows of the PPO training batch (one epoch passes over all of them once).
   public static let ppoRows = 3200
@@ -23,9 +25,36 @@ public enum BenchShapes {
   public static let consecutiveGPOInferences = 50
 }
 
+/// The network shapes of the KMPS dispatcher that `experiment fig7` trains, read from the
+/// `KMPS` library itself (`DispatchTraining.makeLearner` for the KMPS series in the Fig. 7
+/// environment), so the decision benchmark times the product's exact networks.
+public enum DispatchShapes {
+  /// The MAPPO learner fig7 builds for KMPS (seed 1).
+  public static func fig7Learner(seed: UInt64 = 1) throws -> MAPPO {
+    var config = DispatchTrainingConfig.kmps()
+    config.environment.workload.tracePath = BenchPaths.tracePath
+    let env = config.environment(for: .kmps)
+    let sim = try EdgeCloudSimulator(config: env, seed: seed)
+    return try DispatchTraining.makeLearner(
+      series: .kmps, config: config, simulator: sim, seed: seed)
+  }
+
+  /// Actor layer sizes, input first (observation → hidden → targets).
+  public static var actorSizes: [Int] {
+    (try? fig7Learner()).map {
+      [$0.observationDim] + $0.config.actorHiddenSizes + [$0.actionCount]
+    } ?? []
+  }
+
+  /// Critic layer sizes, input first (global state + eAP one-hot → hidden → 1).
+  public static var criticSizes: [Int] {
+    (try? fig7Learner()).map { [$0.stateDim] + $0.config.criticHiddenSizes + [1] } ?? []
+  }
+}
+
 /// One sampled MAPPO dispatch decision.
 public struct MAPPODecision: Sendable, Equatable {
-  /// The sampled target index in `0..<BenchShapes.actionCount`.
+  /// The sampled target index (edge nodes, then the cloud).
   public var action: Int
   /// Its log-probability under the filtered policy (Eq. 2).
   public var logProb: Float
@@ -41,29 +70,32 @@ public struct MAPPODecisionWorkload: Sendable {
   public let policy: MAPPOPolicy
   /// The published critic, detached.
   public let critic: MLP
-  /// Observations, one `[observationFeatures]` array per decision.
+  /// Observations, one `[observationDim]` array per decision.
   public let observations: [[Float]]
-  /// Global states for the critic, one `[observationFeatures]` array per decision.
+  /// Critic inputs (global state + eAP one-hot), one `[stateDim]` array per decision.
   public let globalStates: [[Float]]
-  /// Validity masks `F`, one `[actionCount]` array per decision (at least one valid).
+  /// Validity masks `F`, one `[targets]` array per decision (at least one valid).
   public let masks: [[Bool]]
 
-  /// Builds networks and `count` random inputs from `seed`.
-  public init(seed: UInt64 = 7, count: Int = BenchShapes.consecutiveDecisions) {
+  /// Builds the fig7 KMPS networks (`DispatchShapes.fig7Learner`) and `count` random inputs of
+  /// their sizes from `seed`.
+  public init(seed: UInt64 = 7, count: Int = BenchShapes.consecutiveDecisions) throws {
+    let learner = try DispatchShapes.fig7Learner(seed: seed)
+    policy = learner.policy
+    critic = learner.agent.critic.detached()
     var rng = Xoshiro256(seed: seed)
-    let actor = MLP(sizes: BenchShapes.actorSizes, outputActivation: .positivePlusOne, rng: &rng)
-    policy = MAPPOPolicy(actor: actor, maskMode: .contextFilter, agentIDCount: nil)
-    critic = MLP(sizes: BenchShapes.criticSizes, rng: &rng).detached()
-    let features = BenchShapes.observationFeatures
+    let features = learner.observationDim
+    let stateFeatures = learner.stateDim
+    let actions = learner.actionCount
     observations = (0..<count).map { _ in
       Tensor.uniform(shape: [features], low: -1, high: 1, rng: &rng).scalars
     }
     globalStates = (0..<count).map { _ in
-      Tensor.uniform(shape: [features], low: -1, high: 1, rng: &rng).scalars
+      Tensor.uniform(shape: [stateFeatures], low: -1, high: 1, rng: &rng).scalars
     }
     masks = (0..<count).map { _ in
-      var mask = (0..<BenchShapes.actionCount).map { _ in rng.nextFloat() < 0.7 }
-      mask[Int(rng.next() % UInt64(BenchShapes.actionCount))] = true
+      var mask = (0..<actions).map { _ in rng.nextFloat() < 0.7 }
+      mask[Int(rng.next() % UInt64(actions))] = true
       return mask
     }
   }

@@ -6,7 +6,8 @@
 // workload, default 1500), --filter TEXT (only workloads whose name contains TEXT), --json
 // (JSON on stdout; otherwise a text table), --export-gpo FILE (write the GPO workload's
 // parameters, first graph and reference outputs as JSON for `workloads.py --check-gpo FILE`,
-// then exit). Protocol, shared with reference/workloads.py: run
+// then exit), --print-dispatch-shapes (print the fig7 KMPS dispatcher's actor and critic
+// layer sizes as JSON for compare.py, then exit). Protocol, shared with reference/workloads.py: run
 // the workload until 20% of the budget has passed (at least 3 times) as warm-up, then time
 // single runs until the budget is spent (at least 5, at most 20000 samples).
 import BenchWorkloads
@@ -25,6 +26,7 @@ struct Options {
   var filter: String?
   var json = false
   var exportGPO: String?
+  var printDispatchShapes = false
 
   /// Parses `CommandLine.arguments`; exits with a message on bad input.
   static func parse() -> Options {
@@ -45,6 +47,7 @@ struct Options {
         options.budgetMs = ms
       case "--filter": options.filter = value(argument)
       case "--export-gpo": options.exportGPO = value(argument)
+      case "--print-dispatch-shapes": options.printDispatchShapes = true
       default: fail("unknown argument '\(argument)'")
       }
     }
@@ -131,7 +134,16 @@ BLAS.setThreadCount(options.threads)
 
 // The workloads, in table order. Each closure is one timed unit; `units` is what one run
 // simulates (requests or slots) for the throughput rows, nil for latency rows.
-let mappo = MAPPODecisionWorkload()
+if options.printDispatchShapes {
+  print("{\"actor\": \(DispatchShapes.actorSizes), \"critic\": \(DispatchShapes.criticSizes)}")
+  exit(0)
+}
+let mappo: MAPPODecisionWorkload
+do {
+  mappo = try MAPPODecisionWorkload()
+} catch {
+  fail("MAPPO decision workload: \(error)")
+}
 let gpo: GPOInferenceWorkload
 do {
   gpo = try GPOInferenceWorkload()

@@ -79,28 +79,7 @@ struct Fig7Config: Codable, Sendable, Equatable {
 
   /// The defaults: the real experiment, or the `--quick` smoke-test budget.
   static func standard(quick: Bool) -> Fig7Config {
-    var env = EdgeCloudConfig()
-    env.dispatch.eapDequeue = .hybrid
-    env.dispatch.nodeDequeue = .hybrid
-    env.dispatch.urgentRescheduling = true
-    var mappo = MAPPOConfig()
-    // 30k+ decisions per episode: each epoch trains on a random 2048 of them (GAE covers all),
-    // in 8 minibatches, so an update costs about as much as collecting the episode.
-    mappo.samplesPerEpoch = 2048
-    mappo.numMinibatches = 8
-    let training = DispatchTrainingConfig(
-      environment: env, mappo: mappo,
-      curriculum: quick
-        ? [CurriculumStage(episodes: 1, episodeSlots: 40, loadFraction: 0.5, profile: .steady)]
-        : [
-          CurriculumStage(episodes: 1, episodeSlots: 120, loadFraction: 0.4, profile: .steady),
-          CurriculumStage(episodes: 1, episodeSlots: 120, loadFraction: 0.7, profile: .steady),
-          CurriculumStage(episodes: 1, episodeSlots: 200, loadFraction: 1.0, profile: .steady),
-        ],
-      episodes: quick ? 10 : 50, episodeSlots: quick ? 60 : 200,
-      loadRequestsPerSecond: 600, profile: .bursts, orchestration: .gpo,
-      reward: .request,
-      weightSyncEverySlots: 20, warmupPlacementSlots: quick ? 400 : 1200)
+    let training = DispatchTrainingConfig.kmps(quick: quick)
     return Fig7Config(
       training: training, series: [.kmps, .b1, .b2, .b3], finalWindow: quick ? 4 : 10,
       convergenceWindow: quick ? 2 : 5, convergenceTolerance: 0.02, clearMargin: 0.03)
