@@ -45,10 +45,8 @@ import Testing
       do {
         try c.validate()
         return nil
-      } catch let e as EdgeCloudConfigError {
-        return e.field
       } catch {
-        return "?"
+        return error.field
       }
     }
     #expect(field { $0.topology.clusterCount = 0 } == "topology.clusterCount")
@@ -73,8 +71,8 @@ import Testing
     #expect(throws: EdgeCloudConfigError.self) { try EdgeCloudConfig.load(path: path) }
     do {
       _ = try EdgeCloudConfig.load(path: path)
-    } catch let e as EdgeCloudConfigError {
-      #expect(e.field == path)
-    } catch {}
+    } catch {
+      #expect(error.field == path)
+    }
   }
 }

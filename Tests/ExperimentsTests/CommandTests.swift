@@ -1,4 +1,5 @@
 import ArgumentParser
+import Envs
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import Envs
 import Foundation
 import Testing
 
@@ -47,5 +48,30 @@ private struct PPOLike: Codable, Equatable {
     _ = try options.config(defaults: PPOLike())
   } throws: { error in
     "\(error)".hasPrefix("cannot read \(file.path): not valid JSON")
+  }
+}
+
+@Test func figureConfigsEmbeddingTheEdgeCloudConfigTakePartialOverrides() throws {
+  let defaults = Fig7Config.standard(quick: true)
+  let override: JSONValue = ["training": ["environment": ["topology": ["clusterCount": 2]]]]
+  var expected = defaults
+  expected.training.environment.topology.clusterCount = 2
+  #expect(try ConfigOverrides.apply(override, to: defaults, source: "f.json") == expected)
+  #expect {
+    _ = try ConfigOverrides.apply(
+      ["training": ["environment": ["topology": ["clusterCnt": 2]]]] as JSONValue, to: defaults,
+      source: "f.json")
+  } throws: { error in
+    "\(error)" == "cannot read f.json: unknown field 'training.environment.topology.clusterCnt' "
+      + "(not part of the config)"
+  }
+  let stage: JSONValue = [
+    "episodes": 1, "episodeSlots": 40, "loadFraction": 0.5, "profile": "steady", "episods": 2,
+  ]
+  #expect {
+    _ = try ConfigOverrides.apply(
+      ["training": ["curriculum": [stage]]] as JSONValue, to: defaults, source: "f.json")
+  } throws: { error in
+    "\(error)".contains("unknown field 'training.curriculum[0].episods'")
   }
 }

@@ -1,3 +1,4 @@
+import Envs
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import Envs
 import Foundation
 
 /// Applies a JSON override file (`--config path.json`) to a figure's default config.
@@ -5,7 +6,8 @@ import Foundation
 /// The file holds any subset of the config's fields, nested like the config itself; objects are
 /// merged key by key, everything else (numbers, strings, arrays) replaces the default. A key that
 /// does not end up in the resulting config (a typo such as `"lerningRate"`) is an error naming
-/// the key path, so misspelled overrides never pass silently.
+/// the key path, so misspelled overrides never pass silently. The mechanism is Envs'
+/// `PartialDecoding`, the same one that reads `EdgeCloudConfig` files.
 public enum ConfigOverrides {
   /// `defaults` with the overrides in `url` applied.
   public static func apply<Config: Codable>(_ url: URL, to defaults: Config) throws -> Config {
@@ -15,70 +17,22 @@ public enum ConfigOverrides {
     } catch {
       throw ExperimentError.readFailed(path: url.path, reason: FileIO.reason(for: error))
     }
-    let override: JSONValue
     do {
-      override = try JSONDecoder().decode(JSONValue.self, from: data)
+      return try PartialDecoding.decode(json: data, over: defaults)
     } catch {
-      throw ExperimentError.readFailed(path: url.path, reason: "not valid JSON (\(error))")
+      throw ExperimentError.readFailed(path: url.path, reason: error.description)
     }
-    return try apply(override, to: defaults, source: url.path)
   }
 
   /// `defaults` with `override` (a JSON object) applied; `source` names the origin in errors.
   public static func apply<Config: Codable>(
     _ override: JSONValue, to defaults: Config, source: String
   ) throws -> Config {
-    guard case .object = override else {
-      throw ExperimentError.readFailed(path: source, reason: "expected a JSON object at the top")
-    }
-    let merged = merge(try JSONValue(encoding: defaults), with: override)
-    let config: Config
     do {
-      config = try JSONDecoder().decode(Config.self, from: try JSONFiles.encode(merged))
-    } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context)
-    {
-      throw ExperimentError.readFailed(
-        path: source,
-        reason: "field '\(keyPath(context.codingPath))': \(context.debugDescription)")
-    } catch let DecodingError.dataCorrupted(context) {
-      throw ExperimentError.readFailed(
-        path: source,
-        reason: "field '\(keyPath(context.codingPath))': \(context.debugDescription)")
+      return try PartialDecoding.decode(override, over: defaults)
     } catch {
-      throw ExperimentError.readFailed(path: source, reason: "\(error)")
+      throw ExperimentError.readFailed(path: source, reason: error.description)
     }
-    if let unknown = firstUnknownKey(override, in: try JSONValue(encoding: config), path: []) {
-      throw ExperimentError.readFailed(
-        path: source, reason: "unknown field '\(unknown)' (not part of the config)")
-    }
-    return config
-  }
-
-  /// Deep merge: objects key by key, anything else replaced by `override`.
-  public static func merge(_ base: JSONValue, with override: JSONValue) -> JSONValue {
-    guard case .object(var members) = base, case .object(let changes) = override else {
-      return override
-    }
-    for (key, value) in changes { members[key] = merge(members[key] ?? .null, with: value) }
-    return .object(members)
-  }
-
-  /// The first key path of `override` missing from `result` (sorted order), if any.
-  static func firstUnknownKey(_ override: JSONValue, in result: JSONValue, path: [String])
-    -> String?
-  {
-    guard case .object(let changes) = override else { return nil }
-    for key in changes.keys.sorted() {
-      guard let present = result[key] else { return (path + [key]).joined(separator: ".") }
-      if let unknown = firstUnknownKey(changes[key]!, in: present, path: path + [key]) {
-        return unknown
-      }
-    }
-    return nil
-  }
-
-  private static func keyPath(_ path: [any CodingKey]) -> String {
-    path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
   }
 }
 

@@ -1,3 +1,4 @@
+import Envs
 import Foundation
 
 /// One checked claim of the paper and whether our result agrees.

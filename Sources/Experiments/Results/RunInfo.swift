@@ -1,3 +1,4 @@
+import Envs
 import Foundation
 
 /// Where a run happened: host, OS, compiler, processors, BLAS threads.

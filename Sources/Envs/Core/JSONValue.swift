@@ -1,7 +1,8 @@
 import Foundation
 
-/// A JSON value: lets `summary.json` hold arbitrary nested headline numbers and configs while
-/// staying `Sendable`, `Equatable` and decodable for tests and later analysis.
+/// A JSON value as a tree: configs merged with partial override files (`PartialDecoding`),
+/// `summary.json`'s arbitrary nested headline numbers, all `Sendable`, `Equatable` and
+/// decodable for tests and later analysis.
 public enum JSONValue: Sendable, Equatable, Codable {
   /// JSON `null`.
   case null
@@ -17,13 +18,23 @@ public enum JSONValue: Sendable, Equatable, Codable {
   case object([String: JSONValue])
 
   /// Converts any `Encodable` value (a config struct, stats, …) into a `JSONValue` by a JSON
-  /// round trip. Non-finite doubles become `null`.
+  /// round trip. Non-finite doubles become the strings `"inf"`, `"-inf"` and `"nan"`.
   public init(encoding value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
       positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     let data = try encoder.encode(value)
     self = try JSONDecoder().decode(JSONValue.self, from: data)
+  }
+
+  /// Decodes a value from this tree: the inverse of `init(encoding:)` (the strings `"inf"`,
+  /// `"-inf"` and `"nan"` decode as non-finite doubles). Throws the decoder's `DecodingError`.
+  public func decoded<T: Decodable>(as type: T.Type = T.self) throws -> T {
+    let data = try JSONEncoder().encode(self)
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try decoder.decode(T.self, from: data)
   }
 
   /// Wraps an optional double: `nil` becomes `null`.
@@ -124,21 +135,5 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral,
   /// Dictionary literal; a repeated key keeps the last value.
   public init(dictionaryLiteral elements: (String, JSONValue)...) {
     self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
-  }
-}
-
-/// The one JSON encoder configuration used for every file we write: pretty, sorted keys (so
-/// files are stable run to run), ISO-8601 dates, non-finite numbers as strings.
-enum JSONFiles {
-  /// Encodes `value` as pretty, key-sorted JSON with a trailing newline.
-  static func encode(_ value: some Encodable) throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    var data = try encoder.encode(value)
-    data.append(UInt8(ascii: "\n"))
-    return data
   }
 }
