@@ -157,7 +157,8 @@ extension AlibabaTrace {
         value = v
       }
       guard let v = value else { return .dirty(.notANumber) }
-      if integer && v.rounded(.towardZero) != v { return .dirty(.notInteger) }
+      // v is in 0..<2^53, so `Int(exactly:)` fails only on a fraction.
+      if integer && Int(exactly: v) == nil { return .dirty(.notInteger) }
       return .value(v)
     }
     /// Field `column` as a number, 0 when empty and not `required`.
