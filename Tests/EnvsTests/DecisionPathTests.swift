@@ -114,7 +114,8 @@ struct ViewCheckingPolicy<P: DispatchPolicy>: DispatchPolicy {
   @Test func decisionViewCarriesOnlyWhatIsAskedFor() throws {
     let c = EdgeCloudFixtures.config(rate: 300, slots: 10)
     var sim = try EdgeCloudFixtures.simulator(c)
-    var policy = ViewCheckingPolicy(inner: RoundRobinPolicy(eapCount: 3), decisionInputs: [.observation])
+    var policy = ViewCheckingPolicy(
+      inner: RoundRobinPolicy(eapCount: 3), decisionInputs: [.observation])
     sim.run(dispatch: &policy)
     #expect(policy.decisions > 0)
     #expect(policy.mismatches == 0)
