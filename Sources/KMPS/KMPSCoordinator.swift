@@ -60,14 +60,9 @@ public struct KMPSCoordinator {
     orchestrator: inout O, subscription: inout WeightSubscription<MAPPOPolicy>?
   ) -> Int {
     var pickedUp = 0
-    var actions: [OrchestrationAction] = []
-    var pending = [DispatchDecision?](repeating: nil, count: sim.eapCount)
-    var chosen = [Int](repeating: 0, count: sim.eapCount)
-    while sim.beginSlot() {
-      // Frame time scale: orchestration (HPA keeps its own sync period).
-      actions.removeAll(keepingCapacity: true)
-      orchestrator.orchestrate(sim, &actions)
-      for action in actions { sim.apply(action) }
+    // The simulator's run loop: orchestration (frame time scale; HPA keeps its own sync
+    // period), then this hook, then distributed dispatch by every eAP (slot time scale).
+    sim.run(dispatch: &dispatcher, orchestration: &orchestrator) { dispatcher, sim in
       // Policy synchronization from the learner to the eAPs.
       if weightSyncEverySlots > 0, sim.slot % weightSyncEverySlots == 0,
         let newer = subscription?.poll()
@@ -75,10 +70,6 @@ public struct KMPSCoordinator {
         dispatcher.policy = newer
         pickedUp += 1
       }
-      // Slot time scale: distributed dispatch by every eAP.
-      sim.runDecisionRounds(policy: &dispatcher, pending: &pending, chosen: &chosen)
-      let outcome = sim.endSlot()
-      dispatcher.slotEnded(outcome, sim)
     }
     return pickedUp
   }

@@ -107,13 +107,24 @@ public struct LearnedDispatcher: DispatchPolicy {
     rng = Xoshiro256(seed: seed)
   }
 
-  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+  /// The local observation always; the global state too while recording for the centralized
+  /// critic.
+  public var decisionInputs: DecisionInputs {
+    batch != nil && criticView == .globalStateWithAgentID
+      ? [.observation, .globalState] : [.observation]
+  }
+
+  /// Acts on the view's observation and mask (sampled or greedy) and, when recording, appends
+  /// the decision to its stream.
+  public mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    let d = view.decision
     // Credit finished requests first: an id in the log may be reused by this very decision.
     if rewardKind == .request && batch != nil { creditOutcomes(sim) }
-    observation.withUnsafeMutableBufferPointer { sim.writeObservation(for: d, into: $0) }
-    mask.withUnsafeMutableBufferPointer { out in
-      sim.withMask(eap: d.eap) { valid in _ = out.initialize(fromContentsOf: valid) }
-    }
+    precondition(
+      view.observation.count == observation.count && view.mask.count == mask.count,
+      "LearnedDispatcher: the decision view lacks the observation or has another size")
+    observation.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: view.observation) }
+    mask.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: view.mask) }
     let action: Int
     let logProb: Float
     switch acting {
@@ -128,16 +139,29 @@ public struct LearnedDispatcher: DispatchPolicy {
       action = best
       logProb = p[best] > 0 ? Float(log(Double(p[best]))) : 0
     }
-    if batch != nil { record(d, action: action, logProb: logProb, sim) }
+    if batch != nil {
+      record(d, action: action, logProb: logProb, globalState: view.globalState, sim)
+    }
     return action
   }
 
-  /// Appends decision `d` to its stream, reward pending until the slot ends.
+  /// Appends decision `d` to its stream, reward pending until the slot ends; `globalState` is
+  /// the view's (used by the centralized critic).
   private mutating func record(
-    _ d: DispatchDecision, action: Int, logProb: Float, _ sim: borrowing EdgeCloudSimulator
+    _ d: DispatchDecision, action: Int, logProb: Float, globalState: UnsafeBufferPointer<Float>,
+    _ sim: borrowing EdgeCloudSimulator
   ) {
     let stream = streamPerEAP ? d.eap : 0
-    if criticView == .globalStateWithAgentID { writeCriticState(eap: d.eap, sim) }
+    if criticView == .globalStateWithAgentID {
+      precondition(
+        globalState.count == globalStateSize,
+        "LearnedDispatcher: the decision view lacks the global state")
+      state.withUnsafeMutableBufferPointer { buffer in
+        _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<globalStateSize])
+          .update(fromContentsOf: globalState)
+      }
+      writeAgentID(eap: d.eap)
+    }
     // Move the batch out so the buffer closures capture locals only (unique storage, no copy).
     var recorded = batch!
     batch = nil
@@ -176,13 +200,12 @@ public struct LearnedDispatcher: DispatchPolicy {
     pending.append((stream, index, d.eap))
   }
 
-  /// Writes the centralized critic's input for a decision of `eap` into `state`: the global
-  /// state followed by one-hot(eap).
-  private mutating func writeCriticState(eap: Int, _ sim: borrowing EdgeCloudSimulator) {
+  /// Writes the agent part of the centralized critic's input, one-hot(eap), after the global
+  /// state in `state`.
+  private mutating func writeAgentID(eap: Int) {
     let size = globalStateSize
     let count = eapCount
     state.withUnsafeMutableBufferPointer { buffer in
-      sim.writeGlobalState(into: buffer)
       for b in 0..<count { buffer[size + b] = b == eap ? 1 : 0 }
     }
   }
@@ -246,7 +269,9 @@ public struct LearnedDispatcher: DispatchPolicy {
       let dim = batch!.observationDim
       return Array(s.observations[((s.count - 1) * dim)..<(s.count * dim)])
     case .globalStateWithAgentID:
-      writeCriticState(eap: stream, sim)
+      // The state the stream continues from, at the episode's end (no decision, no view).
+      state.withUnsafeMutableBufferPointer { sim.writeGlobalState(into: $0) }
+      writeAgentID(eap: stream)
       return state
     }
   }

@@ -29,7 +29,7 @@ import Testing
         #expect(o.actionMask.count == env.sim.targetCount)
         #expect(o.actionMask.last == true)
         let d = env.pending[a]!
-        let choice = policy.choose(d, env.sim)
+        let choice = env.sim.withDecisionView(d, inputs: []) { policy.choose($0, env.sim) }
         #expect(o.actionMask[choice])
         actions.append(choice)
       }
@@ -47,8 +47,8 @@ import Testing
     struct Collect: DispatchPolicy {
       var inner: LeastUtilizedPolicy
       var rewardSum = 0.0
-      mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
-        inner.choose(d, sim)
+      mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
+        inner.choose(view, sim)
       }
       mutating func slotEnded(_ outcome: SlotOutcome, _ sim: borrowing EdgeCloudSimulator) {
         rewardSum += outcome.rewards.reduce(0, +)
@@ -188,11 +188,9 @@ import Testing
     let c = EdgeCloudFixtures.config(rate: 600, slots: 101)
     var sim = try EdgeCloudFixtures.simulator(c)
     var p = LeastUtilizedPolicy()
-    var pending = [DispatchDecision?](repeating: nil, count: 3)
-    var chosen = [0, 0, 0]
     for _ in 0..<100 {
       sim.beginSlot()
-      sim.runDecisionRounds(policy: &p, pending: &pending, chosen: &chosen)
+      sim.runDecisionRounds(policy: &p)
       sim.endSlot()
     }
     sim.beginSlot()

@@ -11,7 +11,8 @@ struct MaskCheckingPolicy<P: DispatchPolicy>: DispatchPolicy {
   var mismatches = 0
   var badTimes = 0
 
-  mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+  mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    let d = view.decision
     decisions += 1
     let topo = sim.topology
     let cross = sim.config.dispatch.crossCluster
@@ -26,10 +27,12 @@ struct MaskCheckingPolicy<P: DispatchPolicy>: DispatchPolicy {
       let memOK = topo.nodeMemoryGB[n] - sim.memoryUsedGB(node: n) >= d.memoryGB
       let expected = ownOrNeighbour && hosts && cpuOK && memOK
       if sim.isValid(eap: d.eap, target: n) != expected { mismatches += 1 }
+      if view.mask[n] != expected { mismatches += 1 }
     }
     if !sim.isValid(eap: d.eap, target: topo.cloudTarget) { mismatches += 1 }
+    if view.mask.count != sim.targetCount || !view.mask[topo.cloudTarget] { mismatches += 1 }
     if !(d.arrivalMs <= d.nowMs && d.nowMs < d.deadlineMs) { badTimes += 1 }
-    return inner.choose(d, sim)
+    return inner.choose(view, sim)
   }
 }
 
@@ -42,8 +45,6 @@ struct MaskCheckingPolicy<P: DispatchPolicy>: DispatchPolicy {
     var p = MaskCheckingPolicy(inner: policy)
     var h = HPAController(config: c.hpa)
     var actions: [OrchestrationAction] = []
-    var pending = [DispatchDecision?](repeating: nil, count: sim.eapCount)
-    var chosen = [Int](repeating: 0, count: sim.eapCount)
     var lastNow = -1.0
     var timeErrors = 0
     var conservationErrors = 0
@@ -56,7 +57,7 @@ struct MaskCheckingPolicy<P: DispatchPolicy>: DispatchPolicy {
         h.orchestrate(sim, &actions)
         for a in actions { sim.apply(a) }
       }
-      sim.runDecisionRounds(policy: &p, pending: &pending, chosen: &chosen)
+      sim.runDecisionRounds(policy: &p)
       sim.endSlot()
       if sim.nowMs < lastNow { timeErrors += 1 }
       lastNow = sim.nowMs
@@ -298,16 +299,7 @@ struct MaskCheckingPolicy<P: DispatchPolicy>: DispatchPolicy {
     sim.logsRequestOutcomes = true
     var dispatch = LeastUtilizedPolicy()
     var hpa = HPAController(config: c.hpa)
-    var actions: [OrchestrationAction] = []
-    var pending = [DispatchDecision?](repeating: nil, count: sim.eapCount)
-    var chosen = [Int](repeating: 0, count: sim.eapCount)
-    while sim.beginSlot() {
-      actions.removeAll()
-      hpa.orchestrate(sim, &actions)
-      for a in actions { sim.apply(a) }
-      sim.runDecisionRounds(policy: &dispatch, pending: &pending, chosen: &chosen)
-      sim.endSlot()
-    }
+    sim.run(dispatch: &dispatch, orchestration: &hpa)
     return sim
   }
   let fast = try episode(skipping: true)

@@ -197,10 +197,8 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
 
   // Reference: per slot, decisions and rewards per eAP as the simulator reports them.
   var expectedRewards: [[Float]] = Array(repeating: [], count: sim.eapCount)
-  var pending = [DispatchDecision?](repeating: nil, count: sim.eapCount)
-  var chosen = [Int](repeating: 0, count: sim.eapCount)
   while sim.beginSlot() {
-    sim.runDecisionRounds(policy: &dispatcher, pending: &pending, chosen: &chosen)
+    sim.runDecisionRounds(policy: &dispatcher)
     let outcome = sim.endSlot()
     dispatcher.slotEnded(outcome, sim)
     for b in 0..<sim.eapCount {

@@ -72,18 +72,16 @@ import KMPSTestSupport
   busyConfig.services.baseExecutionMs = [3000, 3000]
   busyConfig.services.placement = [[1, 0, 2, 0, 1], [0, 2, 0, 2, 1]]
   var busySim = try EdgeCloudSimulator(config: busyConfig, seed: 4)
-  var toNodeZero = ClosureDispatchPolicy { d, sim in
-    sim.isValid(eap: d.eap, target: 0) ? 0 : sim.topology.cloudTarget
+  var toNodeZero = ClosureDispatchPolicy { view, sim in
+    view.mask[0] ? 0 : sim.topology.cloudTarget
   }
-  var pendingPolicy = [DispatchDecision?](repeating: nil, count: busySim.eapCount)
-  var chosen = [Int](repeating: 0, count: busySim.eapCount)
   var found = false
   while busySim.beginSlot() {
     if busySim.busyReplicas(service: 0, node: 0) == 1 {
       found = true
       break
     }
-    busySim.runDecisionRounds(policy: &toNodeZero, pending: &pendingPolicy, chosen: &chosen)
+    busySim.runDecisionRounds(policy: &toNodeZero)
     _ = busySim.endSlot()
   }
   try #require(found, "a request of service 0 should start on node 0")
@@ -101,7 +99,7 @@ import KMPSTestSupport
   #expect(busySim.metrics.orchestrationNoOps == 0)
   var none = LeastUtilizedPolicy(allowCrossCluster: true)
   while busySim.pendingRemovals(service: 0, node: 0) > 0 {
-    busySim.runDecisionRounds(policy: &none, pending: &pendingPolicy, chosen: &chosen)
+    busySim.runDecisionRounds(policy: &none)
     _ = busySim.endSlot()
     let open = busySim.beginSlot()
     try #require(open, "the busy replica should finish within the episode")

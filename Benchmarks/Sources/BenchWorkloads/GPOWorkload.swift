@@ -70,14 +70,12 @@ public struct GPOInferenceWorkload: Sendable {
     var dispatch = LeastUtilizedPolicy()
     var hpa = HPAController(config: config.hpa)
     var actions: [OrchestrationAction] = []
-    var pending = [DispatchDecision?](repeating: nil, count: sim.eapCount)
-    var chosen = [Int](repeating: 0, count: sim.eapCount)
     var graphs: [GraphInput] = []
     while graphs.count < count, sim.beginSlot() {
       actions.removeAll(keepingCapacity: true)
       hpa.orchestrate(sim, &actions)
       for a in actions { sim.apply(a) }
-      sim.runDecisionRounds(policy: &dispatch, pending: &pending, chosen: &chosen)
+      sim.runDecisionRounds(policy: &dispatch)
       _ = sim.endSlot()
       if sim.slot % 20 == 0 { graphs.append(try EdgeCloudGraph.graphInput(sim.graphObservation())) }
     }

@@ -84,31 +84,24 @@ extension EdgeCloudSimulator {
       out[o + 1] = masks[d.eap * topo.targetCount + a] ? 1 : 0
       let lat = topo.latencyMs(eap: d.eap, target: a)
       out[o + 2] = reach && lat.isFinite ? Float(lat / 100) : 0
-      out[o + 3] = Float(groupQueues[a].count + Int(inTransit[a])) / 10
+      out[o + 3] = Float(queuedOrInTransit(target: a)) / 10
       if a < topo.edgeNodeCount {
         out[o + 4] = Float(1 - cpuUsed[a] / topo.nodeCPUCores[a])
         out[o + 5] = Float(1 - memUsed[a] / topo.nodeMemoryGB[a])
-        let k = d.service * nc + a
-        out[o + 6] = Float(replicas[k] - pendingRemoval[k]) / 10
-        out[o + 7] = Float(replicas[k] - busy[k] - pendingRemoval[k]) / 10
+        let k = replicaKey(service: d.service, node: a)
+        out[o + 6] = Float(activeReplicaCount(at: k)) / 10
+        out[o + 7] = Float(idleReplicaCount(at: k)) / 10
       } else {
-        var cpu = 0.0
-        var cpuCap = 0.0
-        var mem = 0.0
-        var memCap = 0.0
+        let cloud = cloudUsage()
         var active: Int32 = 0
         var idle: Int32 = 0
         for n in topo.edgeNodeCount..<nc {
-          cpu += cpuUsed[n]
-          cpuCap += topo.nodeCPUCores[n]
-          mem += memUsed[n]
-          memCap += topo.nodeMemoryGB[n]
-          let k = d.service * nc + n
-          active += replicas[k] - pendingRemoval[k]
-          idle += replicas[k] - busy[k] - pendingRemoval[k]
+          let k = replicaKey(service: d.service, node: n)
+          active += activeReplicaCount(at: k)
+          idle += idleReplicaCount(at: k)
         }
-        out[o + 4] = Float(1 - cpu / cpuCap)
-        out[o + 5] = Float(1 - mem / memCap)
+        out[o + 4] = Float(1 - cloud.cpuUsed / cloud.cpuCapacity)
+        out[o + 5] = Float(1 - cloud.memoryUsed / cloud.memoryCapacity)
         out[o + 6] = Float(active) / 10
         out[o + 7] = Float(idle) / 10
       }
@@ -142,31 +135,21 @@ extension EdgeCloudSimulator {
     for n in 0..<topo.edgeNodeCount {
       out[o] = Float(cpuUsed[n] / topo.nodeCPUCores[n])
       out[o + 1] = Float(memUsed[n] / topo.nodeMemoryGB[n])
-      out[o + 2] = Float(groupQueues[n].count + Int(inTransit[n])) / 10
+      out[o + 2] = Float(queuedOrInTransit(target: n)) / 10
       out[o + 3] = Float(runningOnNode[n]) / 10
-      for s in 0..<w { out[o + 4 + s] = Float(replicas[s * nc + n]) / 10 }
+      for s in 0..<w { out[o + 4 + s] = Float(replicas[replicaKey(service: s, node: n)]) / 10 }
       o += 4 + w
     }
-    var cpu = 0.0
-    var cpuCap = 0.0
-    var mem = 0.0
-    var memCap = 0.0
+    let cloud = cloudUsage()
     var running: Int32 = 0
-    for n in topo.edgeNodeCount..<nc {
-      cpu += cpuUsed[n]
-      cpuCap += topo.nodeCPUCores[n]
-      mem += memUsed[n]
-      memCap += topo.nodeMemoryGB[n]
-      running += runningOnNode[n]
-    }
-    let c = topo.cloudTarget
-    out[o] = Float(cpu / cpuCap)
-    out[o + 1] = Float(mem / memCap)
-    out[o + 2] = Float(groupQueues[c].count + Int(inTransit[c])) / 10
+    for n in topo.edgeNodeCount..<nc { running += runningOnNode[n] }
+    out[o] = Float(cloud.cpuUsed / cloud.cpuCapacity)
+    out[o + 1] = Float(cloud.memoryUsed / cloud.memoryCapacity)
+    out[o + 2] = Float(queuedOrInTransit(target: topo.cloudTarget)) / 10
     out[o + 3] = Float(running) / 10
     for s in 0..<w {
       var r: Int32 = 0
-      for n in topo.edgeNodeCount..<nc { r += replicas[s * nc + n] }
+      for n in topo.edgeNodeCount..<nc { r += replicas[replicaKey(service: s, node: n)] }
       out[o + 4 + s] = Float(r) / 10
     }
     o += 4 + w
@@ -192,17 +175,17 @@ extension EdgeCloudSimulator {
     for n in 0..<nc {
       let o = n * f
       let isCloud = n >= topo.edgeNodeCount
-      let group = isCloud ? topo.cloudTarget : n
+      let group = queueGroup(ofNode: n)
       nodeEAP[n] = topo.nodeCluster[n]
       nodeF[o] = Float(1 - cpuUsed[n] / topo.nodeCPUCores[n])
       nodeF[o + 1] = Float(1 - memUsed[n] / topo.nodeMemoryGB[n])
       let lat =
         isCloud ? config.topology.wanLatencyMs : topo.latencyMs(eap: topo.nodeCluster[n], target: n)
       nodeF[o + 2] = Float(lat / 100)
-      nodeF[o + 3] = Float(groupQueues[group].count + Int(inTransit[group])) / 10
+      nodeF[o + 3] = Float(queuedOrInTransit(target: group)) / 10
       nodeF[o + 4] = Float(runningOnNode[n]) / 10
       for s in 0..<w {
-        nodeF[o + 5 + s] = Float(replicas[s * nc + n]) / 10
+        nodeF[o + 5 + s] = Float(replicas[replicaKey(service: s, node: n)]) / 10
         nodeF[o + 5 + w + s] = Float(groupQueues[group].count(service: s)) / 10
       }
     }

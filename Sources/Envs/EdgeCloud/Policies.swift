@@ -1,37 +1,53 @@
 import SeededRandom
 
 /// A dispatch policy for the fast API (`EdgeCloudSimulator.run`): called once per decision with
-/// the simulator borrowed read-only (no copies, no allocation).
+/// that decision's `DecisionView` and the simulator borrowed read-only (no copies, no
+/// allocation).
 ///
-/// `choose` must return a target in `0..<sim.targetCount` (edge nodes, cloud last) for which
-/// `sim.isValid(eap: d.eap, target:)` holds; an invalid target is counted and sent to the cloud.
-/// Learned policies write the observation with `sim.writeObservation(for:into:)` and the state
-/// with `sim.writeGlobalState(into:)`, and attribute `slotEnded`'s `outcome.rewards[b]` to every
-/// decision eAP `b` took in `outcome.slot`.
+/// The decision path runs one way: the simulator dequeues the request, computes the mask F,
+/// writes the inputs the policy asks for (`decisionInputs`) into the view, and takes back a
+/// target. `choose` must return a target in `0..<sim.targetCount` (edge nodes, cloud last) that
+/// the view's mask allows; an invalid target is counted and sent to the cloud. Heuristics read
+/// whatever else they need from `sim`. Learned policies ask for `.observation` (and
+/// `.globalState` for a centralized critic) and attribute `slotEnded`'s `outcome.rewards[b]`
+/// to every decision eAP `b` took in `outcome.slot`.
 public protocol DispatchPolicy {
-  /// Picks the target of decision `d`.
-  mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int
+  /// What the simulator writes into each view besides the decision and its mask; read before
+  /// every decision. Default: nothing.
+  var decisionInputs: DecisionInputs { get }
+  /// Picks the target of `view.decision`. The view's buffers are valid during the call only.
+  mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int
   /// Called after every slot with its rewards u_{b,t}; `outcome.episodeEnded` marks the end of
   /// the episode (a time limit: truncation).
   mutating func slotEnded(_ outcome: SlotOutcome, _ sim: borrowing EdgeCloudSimulator)
 }
 
 extension DispatchPolicy {
+  /// Default: no observation, no global state.
+  public var decisionInputs: DecisionInputs { [] }
+
   /// Default: ignore slot outcomes.
   public mutating func slotEnded(_ outcome: SlotOutcome, _ sim: borrowing EdgeCloudSimulator) {}
 }
 
 /// A dispatch policy from a closure (convenient; a concrete policy type is faster).
 public struct ClosureDispatchPolicy: DispatchPolicy {
-  let body: (DispatchDecision, borrowing EdgeCloudSimulator) -> Int
+  let body: (DecisionView, borrowing EdgeCloudSimulator) -> Int
+  /// What the closure's views carry besides the decision and its mask.
+  public let decisionInputs: DecisionInputs
 
-  /// Wraps `body`.
-  public init(_ body: @escaping (DispatchDecision, borrowing EdgeCloudSimulator) -> Int) {
+  /// Wraps `body`; its views carry `inputs`.
+  public init(
+    inputs: DecisionInputs = [],
+    _ body: @escaping (DecisionView, borrowing EdgeCloudSimulator) -> Int
+  ) {
+    decisionInputs = inputs
     self.body = body
   }
 
-  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
-    body(d, sim)
+  /// Calls the closure.
+  public mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    body(view, sim)
   }
 }
 
@@ -49,17 +65,18 @@ public struct RandomValidPolicy: DispatchPolicy, Sendable {
   }
 
   @inline(__always)
-  func eligible(_ d: DispatchDecision, _ a: Int, _ sim: borrowing EdgeCloudSimulator) -> Bool {
-    guard sim.isValid(eap: d.eap, target: a) else { return false }
+  func eligible(_ view: DecisionView, _ a: Int, _ sim: borrowing EdgeCloudSimulator) -> Bool {
+    guard view.mask[a] else { return false }
     return allowCrossCluster || a == sim.topology.cloudTarget
-      || sim.topology.nodeCluster[a] == d.eap
+      || sim.topology.nodeCluster[a] == view.decision.eap
   }
 
-  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+  /// A uniformly random eligible target.
+  public mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
     var valid = 0
-    for a in 0..<sim.targetCount where eligible(d, a, sim) { valid += 1 }
+    for a in 0..<sim.targetCount where eligible(view, a, sim) { valid += 1 }
     var k = Int(rng.next() % UInt64(max(1, valid)))
-    for a in 0..<sim.targetCount where eligible(d, a, sim) {
+    for a in 0..<sim.targetCount where eligible(view, a, sim) {
       if k == 0 { return a }
       k -= 1
     }
@@ -79,13 +96,15 @@ public struct LeastUtilizedPolicy: DispatchPolicy, Sendable {
   /// Creates the policy.
   public init(allowCrossCluster: Bool = false) { self.allowCrossCluster = allowCrossCluster }
 
-  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+  /// The valid node with the lowest counted CPU utilization, else the cloud.
+  public mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
     // The eAP's own cluster is a contiguous range of edge nodes.
     let nodes =
-      allowCrossCluster ? 0..<sim.topology.edgeNodeCount : sim.topology.nodes(ofCluster: d.eap)
+      allowCrossCluster
+      ? 0..<sim.topology.edgeNodeCount : sim.topology.nodes(ofCluster: view.decision.eap)
     var best = sim.topology.cloudTarget
     var bestU = Double.infinity
-    for n in nodes where sim.isValid(eap: d.eap, target: n) {
+    for n in nodes where view.mask[n] {
       let u =
         (sim.cpuUsedCores(node: n) + sim.pendingCPUCores(target: n)) / sim.topology.nodeCPUCores[n]
       if u < bestU {
@@ -104,12 +123,14 @@ public struct RoundRobinPolicy: DispatchPolicy, Sendable {
   /// Creates the policy for `eapCount` eAPs.
   public init(eapCount: Int) { next = [Int](repeating: 0, count: eapCount) }
 
-  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+  /// The eAP's next valid target in turn.
+  public mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
     let t = sim.targetCount
+    let b = view.decision.eap
     for k in 0..<t {
-      let a = (next[d.eap] + k) % t
-      if sim.isValid(eap: d.eap, target: a) {
-        next[d.eap] = (a + 1) % t
+      let a = (next[b] + k) % t
+      if view.mask[a] {
+        next[b] = (a + 1) % t
         return a
       }
     }
@@ -126,23 +147,25 @@ public struct QueueAwarePolicy: DispatchPolicy, Sendable {
   /// Creates the policy.
   public init() {}
 
-  public mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+  /// The target with the earliest estimated finish, deadline-feasible ones first.
+  public mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    let d = view.decision
     let topo = sim.topology
     let w = d.service
     let eW = sim.estimator.estimatesMs[w]
     var best = topo.cloudTarget
     var bestT = Double.infinity
-    for a in 0..<sim.targetCount where sim.isValid(eap: d.eap, target: a) {
+    for a in 0..<sim.targetCount where view.mask[a] {
       let lat = topo.latencyMs(eap: d.eap, target: a)
       var servers = 0
       var idle = 0
       if a == topo.cloudTarget {
         for n in topo.edgeNodeCount..<topo.nodeCount {
-          servers += sim.replicaCount(service: w, node: n) - sim.pendingRemovals(service: w, node: n)
+          servers += sim.activeReplicas(service: w, node: n)
           idle += sim.idleReplicas(service: w, node: n)
         }
       } else {
-        servers = sim.replicaCount(service: w, node: a) - sim.pendingRemovals(service: w, node: a)
+        servers = sim.activeReplicas(service: w, node: a)
         idle = sim.idleReplicas(service: w, node: a)
       }
       let ahead = sim.queueLength(target: a, service: w) + sim.inTransitCount(target: a)

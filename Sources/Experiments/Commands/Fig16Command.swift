@@ -116,15 +116,15 @@ enum Fig16Dispatch: String, Codable, Sendable, CaseIterable {
     }
   }
 
-  /// Picks a target.
-  func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
+  /// Picks a target for the decision in `view`.
+  func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
     switch self {
     case .leastUtilizedCrossCluster:
       var policy = LeastUtilizedPolicy(allowCrossCluster: true)
-      return policy.choose(d, sim)
+      return policy.choose(view, sim)
     case .queueAware:
       var policy = QueueAwarePolicy()
-      return policy.choose(d, sim)
+      return policy.choose(view, sim)
     }
   }
 }
@@ -133,8 +133,8 @@ enum Fig16Dispatch: String, Codable, Sendable, CaseIterable {
 struct Fig16DispatchPolicy: DispatchPolicy {
   let kind: Fig16Dispatch
 
-  mutating func choose(_ d: DispatchDecision, _ sim: borrowing EdgeCloudSimulator) -> Int {
-    kind.choose(d, sim)
+  mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    kind.choose(view, sim)
   }
 }
 

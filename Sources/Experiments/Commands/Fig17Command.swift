@@ -137,8 +137,6 @@ struct Fig17Runner {
   var greedy: GreedyOrchestrator
   var dispatch = LeastUtilizedPolicy(allowCrossCluster: true)
   var actions: [OrchestrationAction] = []
-  var pending: [DispatchDecision?]
-  var chosen: [Int]
   var episode: UInt64 = 0
   let seed: UInt64
 
@@ -153,8 +151,6 @@ struct Fig17Runner {
         config: orchestration, simulator: sim, seed: seed &* 7 &+ 1,
         mode: .evaluation(deterministic: false))
     }
-    pending = [DispatchDecision?](repeating: nil, count: sim.eapCount)
-    chosen = [Int](repeating: 0, count: sim.eapCount)
     sim.reset(seed: Fig16Experiment.episodeSeed(seed: seed, episode: 0))
   }
 
@@ -181,7 +177,7 @@ struct Fig17Runner {
         seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
       }
       for a in actions { sim.apply(a) }
-      sim.runDecisionRounds(policy: &dispatch, pending: &pending, chosen: &chosen)
+      sim.runDecisionRounds(policy: &dispatch)
       _ = sim.endSlot()
       if let seconds { return seconds }
     }

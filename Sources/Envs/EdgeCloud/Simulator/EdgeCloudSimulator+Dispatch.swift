@@ -1,0 +1,230 @@
+/// The buffers of the decision rounds, owned by the simulator so that deciding allocates
+/// nothing: each eAP's pending decision and chosen target, and the observation and global
+/// state written for policies that ask for them.
+struct DecisionScratch: Sendable {
+  var pending: [DispatchDecision?] = []
+  var chosen: [Int] = []
+  var observation: [Float] = []
+  var globalState: [Float] = []
+
+  /// Empty buffers (no storage).
+  init() {}
+
+  /// Buffers for `eapCount` eAPs and the given observation and state sizes.
+  init(eapCount: Int, observationSize: Int, globalStateSize: Int) {
+    pending = [DispatchDecision?](repeating: nil, count: eapCount)
+    chosen = [Int](repeating: 0, count: eapCount)
+    observation = [Float](repeating: 0, count: observationSize)
+    globalState = [Float](repeating: 0, count: globalStateSize)
+  }
+}
+
+// MARK: - Dispatch: decisions, masks, views, rounds
+
+extension EdgeCloudSimulator {
+  /// Dequeues the next request of eAP `eap` by Ψ and prepares its action mask, or returns nil
+  /// when the eAP's queue is empty or its per-slot dispatch budget is used up.
+  public mutating func nextDecision(eap b: Int) -> DispatchDecision? {
+    guard slotDecisions[b] < config.dispatch.budgetPerSlot, eapQueues[b].count > 0 else {
+      return nil
+    }
+    let popped = estimator.estimatesMs.withUnsafeBufferPointer { e in
+      eapQueues[b].popBest(estimatesMs: e) { _, _, _ in true }
+    }
+    guard let qe = popped else { return nil }
+    let id = qe.id
+    let i = Int(id)
+    let r = requests[i]
+    let w = Int(r.service)
+    let cpu = Double(r.cpuCores)
+    let mem = Double(r.memoryGB)
+    computeMask(eap: b, service: w, cpuCores: cpu, memoryGB: mem)
+    let d = DispatchDecision(
+      eap: b, requestID: id, service: w, cpuCores: cpu, memoryGB: mem,
+      arrivalMs: r.arrivalMs, deadlineMs: r.deadlineMs, nowMs: nowMs,
+      emergency: r.emergency, slot: slot, indexInSlot: slotDecisions[b],
+      decisionIndex: decisionCounter)
+    slotDecisions[b] += 1
+    decisionCounter += 1
+    return d
+  }
+
+  /// Writes eAP `b`'s action mask F for a request of `service` with the given demands: an edge
+  /// node is valid when reachable, hosting an active replica of the service, and with the CPU
+  /// and memory free; the cloud always is.
+  @inline(__always)
+  mutating func computeMask(eap b: Int, service w: Int, cpuCores: Double, memoryGB: Double) {
+    let t = topology.targetCount
+    let edge = topology.edgeNodeCount
+    let base = b * t
+    let off = replicaKey(service: w, node: 0)
+    reachableMask.withUnsafeBufferPointer { reach in
+      replicas.withUnsafeBufferPointer { rep in
+        pendingRemoval.withUnsafeBufferPointer { pr in
+          cpuUsed.withUnsafeBufferPointer { cu in
+            memUsed.withUnsafeBufferPointer { mu in
+              topology.nodeCPUCores.withUnsafeBufferPointer { cc in
+                topology.nodeMemoryGB.withUnsafeBufferPointer { mc in
+                  masks.withUnsafeMutableBufferPointer { m in
+                    // Pointers rebased to this eAP's row and this service's replica counts.
+                    let reachRow = reach.baseAddress! + base
+                    let repRow = rep.baseAddress! + off
+                    let prRow = pr.baseAddress! + off
+                    let maskRow = m.baseAddress! + base
+                    for n in 0..<edge {
+                      maskRow[n] =
+                        reachRow[n]
+                        && Self.active(replicas: repRow[n], pendingRemoval: prRow[n]) > 0
+                        && Self.fits(
+                          cpuCores: cpuCores, memoryGB: memoryGB, cpuCapacity: cc[n],
+                          cpuUsed: cu[n], memoryCapacity: mc[n], memoryUsed: mu[n])
+                    }
+                    m[base + t - 1] = true
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Whether `target` is valid for eAP `eap`'s pending decision (the context F).
+  @inline(__always)
+  public func isValid(eap: Int, target: Int) -> Bool {
+    target >= 0 && target < topology.targetCount && masks[eap * topology.targetCount + target]
+  }
+
+  /// Calls `body` with eAP `eap`'s current action mask (`targetCount` entries, cloud last).
+  public func withMask<R>(eap: Int, _ body: (UnsafeBufferPointer<Bool>) -> R) -> R {
+    masks.withUnsafeBufferPointer { m in
+      body(UnsafeBufferPointer(rebasing: m[(eap * targetCount)..<((eap + 1) * targetCount)]))
+    }
+  }
+
+  /// Calls `body` with the decision view of `d` (its eAP's current mask, and the observation
+  /// and global state when `inputs` asks for them, written into temporary buffers). For
+  /// callers outside the decision rounds (the multi-agent env, tests); the rounds build the
+  /// same view without allocating.
+  public func withDecisionView<R>(
+    _ d: DispatchDecision, inputs: DecisionInputs, _ body: (DecisionView) -> R
+  ) -> R {
+    let observation =
+      inputs.contains(.observation) ? self.observation(for: d) : []
+    let state = inputs.contains(.globalState) ? globalState() : []
+    return withMask(eap: d.eap) { mask in
+      observation.withUnsafeBufferPointer { o in
+        state.withUnsafeBufferPointer { s in
+          body(DecisionView(decision: d, mask: mask, observation: o, globalState: s))
+        }
+      }
+    }
+  }
+
+  /// Applies a dispatch decision: `target` in `0..<targetCount` (cloud last). A target outside
+  /// the mask is counted in `metrics.invalidActions` and redirected to the cloud.
+  public mutating func dispatch(_ d: DispatchDecision, to target: Int) {
+    let b = d.eap
+    var a = target
+    if !isValid(eap: b, target: a) {
+      metrics.invalidActions += 1
+      a = topology.cloudTarget
+    }
+    let id = d.requestID
+    let i = Int(id)
+    // Decision latency (SPEC §3.8).
+    let dc = config.dispatch
+    let doneMs: Double
+    switch dc.decisionMode {
+    case .distributed:
+      let start = max(nowMs, eapBusyUntilMs[b])
+      doneMs = start + dc.inferenceLatencyMs
+      eapBusyUntilMs[b] = doneMs
+      metrics.decisionCPUMs += dc.inferenceLatencyMs
+    case .centralized:
+      let start = max(nowMs + dc.centralLinkLatencyMs, centralBusyUntilMs)
+      centralBusyUntilMs = start + dc.centralSolverLatencyMs
+      doneMs = centralBusyUntilMs + dc.centralLinkLatencyMs
+      metrics.decisionCPUMs += dc.centralSolverLatencyMs
+    }
+    do {
+      var r = requests[i]
+      r.decisionStartMs = nowMs
+      r.dispatchMs = doneMs
+      r.sentMs = doneMs
+      r.target = Int32(a)
+      requests[i] = r
+    }
+    inTransit[a] += 1
+    pendingCPU[a] += d.cpuCores
+    metrics.decisions += 1
+    if a == topology.cloudTarget {
+      metrics.dispatchedCloud += 1
+    } else if topology.nodeCluster[a] == b {
+      metrics.dispatchedLocal += 1
+    } else {
+      metrics.dispatchedCrossCluster += 1
+    }
+    slotDispatchOverloadTargets[b * topology.targetCount + a] += 1
+    let lat = jitter(topology.latencyMs(eap: b, target: a))
+    pushEvent(doneMs + lat, SimEvent.nodeArrival, id)
+  }
+
+  /// Takes all dispatch decisions of the current slot: in rounds, each eAP with a request and
+  /// budget left dequeues one; all of a round's decisions are chosen on the same state (each
+  /// policy call gets its `DecisionView`), then applied in eAP order. Allocates nothing.
+  public mutating func runDecisionRounds<D: DispatchPolicy>(policy: inout D) {
+    // Move the buffers out, so that writing them does not overlap the reads of `self`.
+    var scratch = decisionScratch
+    decisionScratch = DecisionScratch()
+    while true {
+      var any = false
+      for b in 0..<eapCount {
+        scratch.pending[b] = nextDecision(eap: b)
+        if scratch.pending[b] != nil { any = true }
+      }
+      guard any else { break }
+      for b in 0..<eapCount {
+        guard let d = scratch.pending[b] else { continue }
+        let target = choose(d, policy: &policy, scratch: &scratch)
+        scratch.chosen[b] = target
+      }
+      for b in 0..<eapCount {
+        if let d = scratch.pending[b] { dispatch(d, to: scratch.chosen[b]) }
+      }
+    }
+    decisionScratch = scratch
+  }
+
+  /// Builds decision `d`'s view in `scratch` (observation and global state only when `policy`
+  /// asks for them) and returns the policy's target.
+  @inline(__always)
+  func choose<D: DispatchPolicy>(
+    _ d: DispatchDecision, policy: inout D, scratch: inout DecisionScratch
+  ) -> Int {
+    let inputs = policy.decisionInputs
+    let wantsObservation = inputs.contains(.observation)
+    let wantsState = inputs.contains(.globalState)
+    if wantsObservation {
+      scratch.observation.withUnsafeMutableBufferPointer { writeObservation(for: d, into: $0) }
+    }
+    if wantsState {
+      scratch.globalState.withUnsafeMutableBufferPointer { writeGlobalState(into: $0) }
+    }
+    let t = targetCount
+    // Passing `self` (a mutating method's inout) to the policy as a borrow makes Swift copy
+    // the simulator's stored properties (a memcpy) once per call.
+    return masks.withUnsafeBufferPointer { m in
+      scratch.observation.withUnsafeBufferPointer { o in
+        scratch.globalState.withUnsafeBufferPointer { s in
+          let view = DecisionView(
+            decision: d, mask: UnsafeBufferPointer(rebasing: m[(d.eap * t)..<((d.eap + 1) * t)]),
+            observation: wantsObservation ? o : UnsafeBufferPointer(start: nil, count: 0),
+            globalState: wantsState ? s : UnsafeBufferPointer(start: nil, count: 0))
+          return policy.choose(view, self)
+        }
+      }
+    }
+  }
+}
