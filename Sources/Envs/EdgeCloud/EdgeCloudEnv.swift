@@ -256,7 +256,7 @@ public struct EdgeCloudEnv: MultiAgentEnvironment {
       for s in 0..<w {
         m[n * ops + 1 + s] = sim.canAddReplica(service: s, node: n)
         m[n * ops + 1 + w + s] =
-          sim.replicaCount(service: s, node: n) - sim.pendingRemovals(service: s, node: n) > 0
+          sim.activeReplicas(service: s, node: n) > 0
       }
     }
     return m

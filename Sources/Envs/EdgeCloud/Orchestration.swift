@@ -158,7 +158,7 @@ public struct HPAController: OrchestrationPolicy, Sendable {
         lastBusyCoreMs[key] = busy
         var current = 0
         for n in nodes {
-          current += sim.replicaCount(service: s, node: n) - sim.pendingRemovals(service: s, node: n)
+          current += sim.activeReplicas(service: s, node: n)
         }
         let avgCores = periodMs > 0 ? used / periodMs : 0
         let request = sim.config.services.replicaCPURequestCores[s]
@@ -202,9 +202,7 @@ public struct HPAController: OrchestrationPolicy, Sendable {
             var best = -1
             var bestKey = (-1, -1)
             for n in nodes {
-              let active =
-                sim.replicaCount(service: s, node: n) - sim.pendingRemovals(service: s, node: n)
-                - removed[n]
+              let active = sim.activeReplicas(service: s, node: n) - removed[n]
               guard active > 0 else { continue }
               let idle = sim.idleReplicas(service: s, node: n) - removed[n] > 0 ? 1 : 0
               let k = (idle, active)

@@ -328,9 +328,7 @@ extension HeuristicReference {
     sim.run(dispatch: &policy, orchestration: &hpa)
     let nodes = sim.topology.nodeCount
     return (0..<sim.serviceCount).map { w in
-      (0..<nodes).map { n in
-        sim.replicaCount(service: w, node: n) - sim.pendingRemovals(service: w, node: n)
-      }
+      (0..<nodes).map { n in sim.activeReplicas(service: w, node: n) }
     }
   }
 }
