@@ -26,8 +26,9 @@ public struct DispatchSeries: Codable, Sendable, Equatable {
   /// Distributed decisions at each eAP, or centralized ones (SPEC §3.8: global state gathered
   /// over the links, one central decision-maker).
   public var decisionMode: DecisionMode
-  /// Frame-level orchestration of this series; nil = the training config's.
-  public var orchestration: FrameOrchestration? = nil
+  /// Frame-level orchestration of this series; nil = the training environment's
+  /// (`environment.orchestration.orchestrator`).
+  public var orchestration: OrchestratorKind? = nil
 
   /// KMPS: dual buffer, cross-cluster, MAPPO, distributed.
   public static let kmps = DispatchSeries(
@@ -54,7 +55,7 @@ public struct DispatchSeries: Codable, Sendable, Equatable {
     crossCluster: Bool,
     agents: AgentKind,
     decisionMode: DecisionMode,
-    orchestration: FrameOrchestration? = nil
+    orchestration: OrchestratorKind? = nil
   ) {
     self.name = name
     self.learner = learner
@@ -108,8 +109,6 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
   public var loadRequestsPerSecond: Double
   /// Load profile of the recorded episodes.
   public var profile: LoadProfileKind
-  /// Frame-level orchestration of the learned series.
-  public var orchestration: FrameOrchestration
   /// How dispatch decisions are rewarded (the paper's per-slot u_{b,t}, or per-request credit
   /// with the same weights).
   public var reward: DispatchRewardKind
@@ -151,6 +150,7 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
     var env = environment
     env.dispatch.crossCluster = series.crossCluster
     env.dispatch.decisionMode = series.decisionMode
+    if let orchestration = series.orchestration { env.orchestration.orchestrator = orchestration }
     if series.decisionMode == .centralized {
       // The central agent's own inference is as fast as an eAP's; what it adds is the global
       // state round trip and the queueing of one central decision-maker.
@@ -191,7 +191,6 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
     episodeSlots: Int,
     loadRequestsPerSecond: Double,
     profile: LoadProfileKind,
-    orchestration: FrameOrchestration,
     reward: DispatchRewardKind,
     weightSyncEverySlots: Int,
     warmupPlacementSlots: Int
@@ -203,7 +202,6 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
     self.episodeSlots = episodeSlots
     self.loadRequestsPerSecond = loadRequestsPerSecond
     self.profile = profile
-    self.orchestration = orchestration
     self.reward = reward
     self.weightSyncEverySlots = weightSyncEverySlots
     self.warmupPlacementSlots = warmupPlacementSlots
@@ -220,6 +218,7 @@ extension DispatchTrainingConfig {
     env.dispatch.eapDequeue = .hybrid
     env.dispatch.nodeDequeue = .hybrid
     env.dispatch.urgentRescheduling = true
+    env.orchestration.orchestrator = .agent  // GPO, learning across each run's episodes
     var mappo = MAPPOConfig()
     // 30k+ decisions per episode: each epoch trains on a random 2048 of them (GAE covers all),
     // in 8 minibatches, so an update costs about as much as collecting the episode.
@@ -235,7 +234,7 @@ extension DispatchTrainingConfig {
           CurriculumStage(episodes: 1, episodeSlots: 200, loadFraction: 1.0, profile: .steady),
         ],
       episodes: quick ? 10 : 50, episodeSlots: quick ? 60 : 200,
-      loadRequestsPerSecond: 600, profile: .bursts, orchestration: .gpo,
+      loadRequestsPerSecond: 600, profile: .bursts,
       reward: .request,
       weightSyncEverySlots: 20, warmupPlacementSlots: quick ? 400 : 1200)
   }
@@ -382,9 +381,9 @@ public enum DispatchTraining {
     let coordinator = KMPSCoordinator(
       weightSyncEverySlots: mode == .asynchronous ? config.weightSyncEverySlots : 0)
     var recycled: MAPPOBatch? = nil
-    let orchestration = series.orchestration ?? config.orchestration
+    let orchestration = env.orchestration.orchestrator
     var gpo: GPOOrchestration? =
-      orchestration == .gpo
+      orchestration == .agent
       ? try GPOOrchestration(
         variant: .gpo, simulator: sim, seed: episodeSeed(seed, phase: 8, episode: 0))
       : nil

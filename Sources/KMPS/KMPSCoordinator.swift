@@ -1,45 +1,6 @@
 import Envs
 import RL
 
-/// Frame-level replica orchestration of a scheduler composition (the third time scale).
-public enum FrameOrchestration: String, Codable, Sendable, CaseIterable {
-  /// Replicas stay as initially placed.
-  case none
-  /// Kubernetes' Horizontal Pod Autoscaler (SPEC §4), on its own 15 s sync period.
-  case hpa
-  /// Scale up the service with the longest queue on the least-utilized node, every frame.
-  case greedy
-  /// KMPS' GPO agent (GNN encoder, NodeActor + ServiceActor, dual critics), learning across
-  /// the episodes of a run (see `GPOOrchestration`).
-  case gpo
-
-  /// A fresh heuristic orchestrator of this kind for `config`; `.gpo` is stateful across
-  /// episodes, so it is created once per run with `GPOOrchestration` instead.
-  public func make(_ config: EdgeCloudConfig) -> AnyOrchestrator {
-    switch self {
-    case .none: AnyOrchestrator(NoOrchestration())
-    case .hpa: AnyOrchestrator(HPAController(config: config.hpa))
-    case .greedy:
-      AnyOrchestrator(GreedyOrchestrator(actionsPerFrame: config.orchestration.actionsPerFrame))
-    case .gpo: preconditionFailure("GPO orchestration is created once per run")
-    }
-  }
-}
-
-/// A type-erased orchestration policy (one call per slot, so the erasure costs nothing).
-public struct AnyOrchestrator: OrchestrationPolicy {
-  private var body: any OrchestrationPolicy
-
-  /// Wraps `policy`.
-  public init(_ policy: some OrchestrationPolicy) { body = policy }
-
-  public mutating func orchestrate(
-    _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
-  ) {
-    body.orchestrate(sim, &actions)
-  }
-}
-
 /// The three-time-scale coordinator of KMPS (paper Sec. III, Algorithm 1): it drives one
 /// episode slot by slot. Every slot (0.25 s) the eAPs dispatch their dequeued requests;
 /// every long slot the simulator promotes and reschedules urgent requests (inside
@@ -75,17 +36,20 @@ public struct KMPSCoordinator {
   }
 
   /// Runs the rest of the episode with the GPO orchestrator when there is one (then ends its
-  /// episode: a learning orchestrator updates), else with a fresh `heuristic` orchestrator.
+  /// episode: a learning orchestrator updates), else with a fresh `heuristic` orchestrator
+  /// (`heuristic` must then not be `.agent`).
   ///
   /// - Returns: the number of weight updates picked up during the episode.
   @discardableResult
   public func runEpisode(
     simulator sim: inout EdgeCloudSimulator, dispatcher: inout LearnedDispatcher,
-    gpo: inout GPOOrchestration?, heuristic: FrameOrchestration,
+    gpo: inout GPOOrchestration?, heuristic: OrchestratorKind,
     subscription: inout WeightSubscription<MAPPOPolicy>?
   ) throws -> Int {
     guard var orchestrator = gpo else {
-      var fresh = heuristic.make(sim.config)
+      guard var fresh = heuristic.makeHeuristic(sim.config) else {
+        preconditionFailure("KMPSCoordinator: orchestrator .agent needs a GPOOrchestration")
+      }
       return runEpisode(
         simulator: &sim, dispatcher: &dispatcher, orchestrator: &fresh,
         subscription: &subscription)

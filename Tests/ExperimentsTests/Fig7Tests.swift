@@ -184,9 +184,10 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
   config.actorHiddenSizes = [16]
   config.criticHiddenSizes = [16]
   let series = DispatchSeries.kmps
+  env.orchestration.orchestrator = .none
   let training = DispatchTrainingConfig(
     environment: env, mappo: config, curriculum: [], episodes: 1, episodeSlots: 16,
-    loadRequestsPerSecond: 80, profile: .steady, orchestration: .none, reward: .slot,
+    loadRequestsPerSecond: 80, profile: .steady, reward: .slot,
     weightSyncEverySlots: 4,
     warmupPlacementSlots: 0)
   let mappo = try DispatchTraining.makeLearner(
@@ -247,9 +248,10 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
   var config = MAPPOConfig()
   config.actorHiddenSizes = [16]
   config.criticHiddenSizes = [16]
+  env.orchestration.orchestrator = .none
   let training = DispatchTrainingConfig(
     environment: env, mappo: config, curriculum: [], episodes: 1, episodeSlots: 40,
-    loadRequestsPerSecond: 150, profile: .steady, orchestration: .none, reward: .request,
+    loadRequestsPerSecond: 150, profile: .steady, reward: .request,
     weightSyncEverySlots: 4, warmupPlacementSlots: 0)
   let mappo = try DispatchTraining.makeLearner(
     series: .kmps, config: training, simulator: sim, seed: 1)
@@ -277,9 +279,10 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
   config.actorHiddenSizes = [16]
   config.criticHiddenSizes = [16]
   let probe = try EdgeCloudSimulator(config: env, seed: 3)
+  env.orchestration.orchestrator = .none
   let training = DispatchTrainingConfig(
     environment: env, mappo: config, curriculum: [], episodes: 1, episodeSlots: 12,
-    loadRequestsPerSecond: 100, profile: .steady, orchestration: .none, reward: .slot,
+    loadRequestsPerSecond: 100, profile: .steady, reward: .slot,
     weightSyncEverySlots: 4, warmupPlacementSlots: 0)
   let policy = try DispatchTraining.makeLearner(
     series: .kmps, config: training, simulator: probe, seed: 1

@@ -19,6 +19,34 @@ public struct NoOrchestration: OrchestrationPolicy, Sendable {
   ) {}
 }
 
+/// A type-erased orchestration policy (one call per slot, so the erasure costs nothing).
+public struct AnyOrchestrator: OrchestrationPolicy {
+  private var body: any OrchestrationPolicy
+
+  /// Wraps `policy`.
+  public init(_ policy: some OrchestrationPolicy) { body = policy }
+
+  public mutating func orchestrate(
+    _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
+  ) {
+    body.orchestrate(sim, &actions)
+  }
+}
+
+extension OrchestratorKind {
+  /// A fresh heuristic orchestrator of this kind for `config`, or nil for `agent` (a learning
+  /// orchestrator is built and kept by its owner, since it learns across episodes).
+  public func makeHeuristic(_ config: EdgeCloudConfig) -> AnyOrchestrator? {
+    switch self {
+    case .none: AnyOrchestrator(NoOrchestration())
+    case .hpa: AnyOrchestrator(HPAController(config: config.hpa))
+    case .greedy:
+      AnyOrchestrator(GreedyOrchestrator(actionsPerFrame: config.orchestration.actionsPerFrame))
+    case .agent: nil
+    }
+  }
+}
+
 extension OrchestrationAction {
   /// The orchestrator agent's action space size for `edgeNodeCount` nodes and `serviceCount`
   /// services: one of `2W + 1` operations on one node.

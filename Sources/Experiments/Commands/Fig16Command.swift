@@ -71,6 +71,15 @@ enum Fig16Series: String, Codable, Sendable, CaseIterable {
     }
   }
 
+  /// Who orchestrates this series (`agent`: a GPO variant).
+  var orchestrator: OrchestratorKind {
+    switch self {
+    case .gpo, .noGNN, .singleActorCritic: return .agent
+    case .greedy: return .greedy
+    case .staticPlacement: return .none
+    }
+  }
+
   /// The learned variant, nil for the heuristics.
   var variant: GPOVariant? {
     switch self {
@@ -239,17 +248,14 @@ enum Fig16Experiment {
       let agentSeed = seed &* 31 &+ UInt64(Fig16Series.allCases.firstIndex(of: series)!)
       gpo = try GPOOrchestration(config: orchestration, simulator: sim, seed: agentSeed)
     }
-    var greedy = GreedyOrchestrator(
-      actionsPerFrame: config.environment.orchestration.actionsPerFrame)
-    var none = NoOrchestration()
+    var heuristic = series.orchestrator.makeHeuristic(config.environment)
     for episode in 1...config.episodes {
       sim.reset(seed: episodeSeed(seed: seed, episode: episode))
       var dispatch = Fig16DispatchPolicy(kind: config.dispatch)
       var extras: [String: Double] = [:]
-      switch series {
-      case .greedy: sim.run(dispatch: &dispatch, orchestration: &greedy)
-      case .staticPlacement: sim.run(dispatch: &dispatch, orchestration: &none)
-      default:
+      if heuristic != nil {
+        sim.run(dispatch: &dispatch, orchestration: &heuristic!)
+      } else {
         sim.run(dispatch: &dispatch, orchestration: &gpo!)
         let rewards = gpo!.episodeRewards
         let update = try gpo!.finishEpisode(sim)

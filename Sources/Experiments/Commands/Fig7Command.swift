@@ -279,14 +279,15 @@ enum HeuristicReference {
     phase: UInt64 = 2, episodes: Int? = nil
   ) throws -> [(seed: UInt64, throughputs: [Double])] {
     var env = config.environment
-    var orchestration = config.orchestration
     if kind == .greedyNative {
       env.dispatch.crossCluster = false
       env.dispatch.urgentRescheduling = false
       env.dispatch.eapDequeue = .fifo
       env.dispatch.nodeDequeue = .fifo
-      orchestration = .hpa
+      env.orchestration.orchestrator = .hpa
     }
+    // A reference cannot use the learned series' GPO agent: it runs with HPA instead.
+    let orchestration = env.orchestration.orchestrator == .agent ? .hpa : env.orchestration.orchestrator
     var out: [(UInt64, [Double])] = []
     for seed in seeds {
       var curve: [Double] = []
@@ -295,7 +296,7 @@ enum HeuristicReference {
         var sim = try config.episodeSimulator(
           env, slots: config.episodeSlots, loadFraction: 1, profile: config.profile,
           seed: episodeSeed, trace: trace)
-        var orchestrator = (orchestration == .gpo ? .hpa : orchestration).make(env)
+        var orchestrator = orchestration.makeHeuristic(env)!
         switch kind {
         case .greedyNative:
           var policy = LeastUtilizedPolicy(allowCrossCluster: false)

@@ -108,10 +108,12 @@ enum Fig7Claims {
       "convergence episodes are measured on each learned series' gain over Greedy_Native on "
         + "the same seed and episode (the workload varies more between episodes than the "
         + "policies do); Greedy_Native does not learn and has none")
-    let orchestrations = Set(config.series.map { $0.orchestration ?? config.training.orchestration })
+    let orchestrations = Set(
+      config.series.map { config.training.environment(for: $0).orchestration.orchestrator })
     summary.notes.append(
       "frame-level orchestration of the learned series: "
-        + orchestrations.map(\.rawValue).sorted().joined(separator: ", ")
+        + orchestrations.map { $0 == .agent ? "gpo" : $0.rawValue }.sorted()
+          .joined(separator: ", ")
         + " (gpo learns across the episodes of each run); Greedy_Native uses Kubernetes HPA, and "
         + "the random-dispatch reference uses HPA where the learned series use gpo")
     if quick { summary.notes.append("--quick: tiny budget, numbers are not meaningful") }

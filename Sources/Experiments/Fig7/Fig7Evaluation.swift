@@ -79,12 +79,12 @@ enum Fig7Evaluation {
           seed: DispatchTraining.episodeSeed(seed, phase: phase + 10, episode: 0))
         // A GPO series is evaluated with its saved orchestrator when there is one (sampled
         // actions, no learning), else with HPA.
-        let choice = target.series.orchestration ?? training.orchestration
+        let choice = env.orchestration.orchestrator
         let gpoURL = target.url.deletingLastPathComponent()
           .appendingPathComponent(gpoFolder).appendingPathComponent(target.url.lastPathComponent)
         var gpo: GPOOrchestration? = nil
-        orchestrationUsed[target.label] = choice == .gpo ? "hpa (no saved GPO)" : choice.rawValue
-        if choice == .gpo, FileManager.default.fileExists(atPath: gpoURL.path) {
+        orchestrationUsed[target.label] = choice == .agent ? "hpa (no saved GPO)" : choice.rawValue
+        if choice == .agent, FileManager.default.fileExists(atPath: gpoURL.path) {
           var loaded = try GPOOrchestration(
             variant: .gpo, simulator: sim, seed: DispatchTraining.episodeSeed(seed, phase: 9, episode: 0),
             mode: .evaluation(deterministic: false))
@@ -100,7 +100,7 @@ enum Fig7Evaluation {
           var none: WeightSubscription<MAPPOPolicy>? = nil
           try KMPSCoordinator(weightSyncEverySlots: 0).runEpisode(
             simulator: &sim, dispatcher: &dispatcher, gpo: &gpo,
-            heuristic: choice == .gpo ? .hpa : choice, subscription: &none)
+            heuristic: choice == .agent ? .hpa : choice, subscription: &none)
           let m = sim.metrics
           let decisions = Double(max(1, m.decisions))
           table.append(
