@@ -5,7 +5,9 @@ import TensorModule
 ///
 /// Initialization follows CleanRL: orthogonal hidden weights with gain √2, a policy head with
 /// gain 0.01, a value head with gain 1, zero biases. Parameters are named `"torso.*"` (shared
-/// only), `"actor.*"`, `"critic.*"`.
+/// only), `"actor.*"`, `"critic.*"`. With `A2CConfig`'s defaults on CartPole-v1, separate
+/// networks reached the solved mark (mean of 100 episodes ≥ 195) in 26k–31k steps; a shared
+/// torso, where the value loss's larger gradients dominate the clipped step, in 150k–170k.
 public struct A2CNetworks: ParameterVisitable {
   /// Hidden layers shared by both heads (every layer followed by the activation); nil when the
   /// networks are separate.
