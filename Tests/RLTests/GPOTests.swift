@@ -137,6 +137,47 @@ private func collect(
     #expect(terms.total.scalar.isFinite)
   }
 
+  /// On the first minibatch the ratios are 1, so each PPO policy loss is `−mean(A)` of its
+  /// stream: 0 once the advantages are normalized, `−mean(r − V(s))` without (every step ends
+  /// its episode; single-critic variants learn from `u_node + u_service`). One minibatch, so
+  /// "the minibatch" is the whole batch whatever the shuffle. Fails when the advantage
+  /// normalization is removed.
+  @Test(arguments: [GPOVariant.gpo, .dualActorDualCriticNoGNN, .singleActorCriticGNN, .ppoNoGNN])
+  func firstMinibatchPolicyLossIsMinusTheMeanAdvantage(variant: GPOVariant) throws {
+    let task = SyntheticOrchestration()
+    for normAdv in [true, false] {
+      var config = GPOConfig(variant: variant)
+      config.numMinibatches = 1
+      config.updateEpochs = 1
+      config.normAdv = normAdv
+      var agent = try GPOAgent(config: config, topology: task.topology, seed: 9)
+      var batch = GPOBatch(for: agent)
+      var rng = Xoshiro256(seed: 23)
+      try collect(agent, into: &batch, task: task, steps: 16, masks: true, rng: &rng)
+      let targets = try agent.prepareTargets(batch)
+      let dual = variant.usesDualCritic
+      func rawMean(_ reward: (GPOTransition) -> Float, _ values: [Float]) -> Double {
+        zip(batch.transitions, values).reduce(0.0) { $0 + Double(reward($1.0) - $1.1) } / 16
+      }
+      let nodeMean = rawMean(
+        { dual ? $0.nodeReward : $0.nodeReward + $0.serviceReward }, targets.nodeValues)
+      let serviceMean = rawMean(\.serviceReward, targets.serviceValues)
+      #expect(abs(nodeMean) > 0.05 && (!dual || abs(serviceMean) > 0.01))
+      let stats = try agent.update(&batch)
+      let node = Double(stats.firstMinibatchNodePolicyLoss)
+      let service = Double(stats.firstMinibatchServicePolicyLoss)
+      // Ratios are 1 only up to the rounding of batched vs one-graph inference.
+      let tolerance = 5e-4
+      #expect(abs(node - (normAdv ? 0 : -nodeMean)) < tolerance, "node \(node), \(normAdv)")
+      if variant.usesJointActor {
+        #expect(service == 0)
+      } else {
+        let expected = normAdv ? 0 : -(dual ? serviceMean : nodeMean)
+        #expect(abs(service - expected) < tolerance, "service \(service), \(normAdv)")
+      }
+    }
+  }
+
   @Test(arguments: [GPOVariant.gpo, .singleActorCriticGNN, .dualActorDualCriticNoGNN])
   func criticLossSendsNoGradientIntoTheEncoder(variant: GPOVariant) throws {
     let task = SyntheticOrchestration()

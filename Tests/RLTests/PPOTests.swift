@@ -64,6 +64,28 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
     }
   }
 
+  /// On the first minibatch the ratio is 1, so the clipped surrogate is `−mean(A)`: 0 once the
+  /// advantages are normalized, the raw advantages' negated mean when they are not. (One
+  /// minibatch, so "the minibatch" is the whole rollout whatever the shuffle.) Fails when the
+  /// per-minibatch normalization is removed.
+  @Test(arguments: [true, false])
+  func firstMinibatchPolicyLossIsMinusTheMeanAdvantage(normAdv: Bool) throws {
+    var config = PPOConfig()
+    config.totalTimesteps = 512
+    config.numMinibatches = 1
+    config.updateEpochs = 1
+    config.normAdv = normAdv
+    var ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 4)
+    try ppo.collectRollout()
+    let advantages = ppo.buffer.advantages.map(Double.init)
+    let rawMean = advantages.reduce(0, +) / Double(advantages.count)
+    #expect(rawMean > 1, "CartPole's advantages start clearly positive: \(rawMean)")
+    let stats = try ppo.update()
+    let loss = Double(stats.firstMinibatchPolicyLoss)
+    let expected = normAdv ? 0 : -rawMean
+    #expect(abs(loss - expected) < 1e-5 * max(1, abs(rawMean)), "\(loss) vs \(expected)")
+  }
+
   @Test func targetKLStopsEpochsEarly() throws {
     var config = PPOConfig()
     config.totalTimesteps = 512
