@@ -389,7 +389,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
   /// when given) and empties the batch.
   public mutating func runUpdate(nextGraph: GraphInput?) throws {
     if let nextGraph { try batch.setBootstrapGraph(nextGraph) }
-    let result = try agent.update(&batch, rng: &rng)
+    let result = try agent.update(&batch)
     batch.removeAll()
     updateHistory.append(result)
     stats.updates += 1

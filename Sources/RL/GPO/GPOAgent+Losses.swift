@@ -138,21 +138,15 @@ extension GPOAgent {
         nextValues: nextService, terminated: terminated, truncated: truncated, numEnvs: 1,
         gamma: config.gamma, lambda: lambda)
     }
-    let normalize = config.normAdv && count > 1
+    // Each stream's advantages are normalized over the whole rollout (not per minibatch).
+    func normalized(_ advantages: [Float]) -> [Float] {
+      config.normAdv ? PPODiagnostics.normalized(advantages) : advantages
+    }
     return GPORolloutTargets(
-      nodeAdvantages: normalize ? Self.normalized(nodeGAE.advantages) : nodeGAE.advantages,
-      serviceAdvantages: normalize
-        ? Self.normalized(serviceGAE.advantages) : serviceGAE.advantages,
+      nodeAdvantages: normalized(nodeGAE.advantages),
+      serviceAdvantages: normalized(serviceGAE.advantages),
       nodeReturns: nodeGAE.returns, serviceReturns: serviceGAE.returns,
       nodeValues: nodeValues, serviceValues: serviceValues)
-  }
-
-  static func normalized(_ x: [Float]) -> [Float] {
-    let n = Double(x.count)
-    let mean = x.reduce(0.0) { $0 + Double($1) } / n
-    let variance = x.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
-    let scale = 1 / (variance.squareRoot() + 1e-8)
-    return x.map { Float((Double($0) - mean) * scale) }
   }
 
   /// The loss terms on the steps `indices` of `batch` with the current networks.
@@ -205,51 +199,56 @@ extension GPOAgent {
 
     let nodeOld = Tensor(steps.map(\.decision.nodeLogProb))
     let nodeAdv = Tensor(indices.map { targets.nodeAdvantages[$0] })
-    let (nodeLoss, nodeRatio) = policyLoss(
-      logProb: selectionLogProb, oldLogProb: nodeOld, advantages: nodeAdv)
+    let nodeLogRatio = selectionLogProb - nodeOld
+    let nodeLoss = policyLoss(
+      logProb: selectionLogProb, logRatio: nodeLogRatio, advantages: nodeAdv)
     var serviceLoss = Tensor(0)
-    var serviceRatio: Tensor? = nil
+    var serviceLogRatio: Tensor? = nil
     if let serviceLogProb {
       let serviceOld = Tensor(steps.map(\.decision.serviceLogProb))
       let serviceAdv = Tensor(indices.map { targets.serviceAdvantages[$0] })
-      (serviceLoss, serviceRatio) = policyLoss(
-        logProb: serviceLogProb, oldLogProb: serviceOld, advantages: serviceAdv)
+      let logRatio = serviceLogProb - serviceOld
+      serviceLoss = policyLoss(
+        logProb: serviceLogProb, logRatio: logRatio, advantages: serviceAdv)
+      serviceLogRatio = logRatio
     }
-    var entropy = selectionEntropy.mean()
-    if let serviceEntropy { entropy = entropy + serviceEntropy.mean() }
+    var entropy = PPOLoss.entropyBonus(entropy: selectionEntropy)
+    if let serviceEntropy { entropy = entropy + PPOLoss.entropyBonus(entropy: serviceEntropy) }
 
+    // Eq. 6 with CleanRL's ½: ½ MSE of the node critic plus that of the service critic.
     let nodeReturns = Tensor(indices.map { targets.nodeReturns[$0] })
-    var valueLoss = mse(out.nodeValue, nodeReturns)
+    var valueLoss = PPOLoss.unclippedValueLoss(values: out.nodeValue, returns: nodeReturns)
     if config.variant.usesDualCritic {
       let serviceReturns = Tensor(indices.map { targets.serviceReturns[$0] })
-      valueLoss = valueLoss + mse(out.serviceValue, serviceReturns)
+      valueLoss =
+        valueLoss + PPOLoss.unclippedValueLoss(values: out.serviceValue, returns: serviceReturns)
     }
     let policyTerm = nodeLoss + serviceLoss
     let entropyTerm = entropy * config.entCoef
     let valueTerm = valueLoss * config.vfCoef
     let total = policyTerm - entropyTerm + valueTerm
 
-    let ratios = nodeRatio.scalars + (serviceRatio?.scalars ?? [])
-    let kl = ratios.reduce(0.0) { $0 + Double($1 - 1) - log(Double(Swift.max($1, 1e-30))) }
-    let clipped = ratios.filter { abs($0 - 1) > config.clipCoef }.count
+    let logRatios = nodeLogRatio.scalars + (serviceLogRatio?.scalars ?? [])
     return GPOLossTerms(
       nodePolicyLoss: nodeLoss, servicePolicyLoss: serviceLoss, entropy: entropy,
-      valueLoss: valueLoss, total: total, nodeRatios: nodeRatio.scalars,
-      serviceRatios: serviceRatio?.scalars ?? [], approxKL: Float(kl / Double(ratios.count)),
-      clipFraction: Float(clipped) / Float(ratios.count))
+      valueLoss: valueLoss, total: total, nodeRatios: nodeLogRatio.exp().scalars,
+      serviceRatios: serviceLogRatio?.exp().scalars ?? [],
+      approxKL: PPODiagnostics.approxKL(logRatios: logRatios),
+      clipFraction: PPODiagnostics.clipFraction(logRatios: logRatios, clipCoef: config.clipCoef))
   }
 
-  /// The PPO clipped surrogate `mean(max(−A·r, −A·clip(r, 1±ε)))`, or for A2C `−mean(A·log π)`.
+  /// The PPO clipped surrogate (`PPOLoss.clippedSurrogate`), or for A2C the vanilla policy
+  /// gradient `−mean(A · log π)` (`PPOLoss.policyGradient`).
   ///
-  /// - Returns: the loss and the ratios (detached).
-  func policyLoss(logProb: Tensor, oldLogProb: Tensor, advantages: Tensor) -> (Tensor, Tensor) {
-    let ratio = (logProb - oldLogProb).exp()
+  /// - Parameters:
+  ///   - logProb: `log π_new` `[batch]`, tracking gradients.
+  ///   - logRatio: `log π_new − log π_old` `[batch]`.
+  ///   - advantages: `[batch]`, detached.
+  func policyLoss(logProb: Tensor, logRatio: Tensor, advantages: Tensor) -> Tensor {
     if config.variant.algorithm == .advantageActorCritic {
-      return (-(logProb * advantages).mean(), ratio.detached())
+      return PPOLoss.policyGradient(logProbs: logProb, advantages: advantages)
     }
-    let eps = config.clipCoef
-    let unclipped = -advantages * ratio
-    let clipped = -advantages * ratio.clamped(min: 1 - eps, max: 1 + eps)
-    return (maximum(unclipped, clipped).mean(), ratio.detached())
+    return PPOLoss.clippedSurrogate(
+      ratio: logRatio.exp(), advantages: advantages, clipCoef: config.clipCoef)
   }
 }

@@ -29,7 +29,8 @@ public struct GPOLossTerms: Sendable {
   public var servicePolicyLoss: Tensor
   /// Mean entropy of the node selection plus that of the service actions.
   public var entropy: Tensor
-  /// Eq. 6: MSE of the node critic plus MSE of the service critic (or the single critic).
+  /// Eq. 6 (with CleanRL's ½): ½ MSE of the node critic plus ½ MSE of the service critic (or
+  /// of the single critic).
   public var valueLoss: Tensor
   /// `nodePolicyLoss + servicePolicyLoss − entCoef · entropy + vfCoef · valueLoss`.
   public var total: Tensor
@@ -179,31 +180,21 @@ public struct GPOAgent: LearningAgent, Sendable {
   /// - Throws: `RLInputError` (see `prepareTargets`).
   @discardableResult
   public mutating func update(_ batch: inout GPOBatch) throws -> GPOUpdateStats {
-    var rng = self.rng
-    defer { self.rng = rng }
-    return try update(&batch, rng: &rng)
-  }
-
-  /// `update(_:)` with the minibatch shuffles drawn from `rng` instead of the agent's stream.
-  @discardableResult
-  public mutating func update(_ batch: inout GPOBatch, rng: inout Xoshiro256) throws
-    -> GPOUpdateStats
-  {
     let targets = try prepareTargets(batch)
     let count = batch.count
     let ppo = config.variant.algorithm == .ppo
     let epochs = ppo ? config.updateEpochs : 1
-    let minibatches = ppo ? Swift.min(config.numMinibatches, count) : 1
     var policyIDs = Set<ParameterID>()
     policy.visitParameters { _, p in if let id = p.parameterID { policyIDs.insert(id) } }
     var sums = GPOStatSums()
-    var order = Array(0..<count)
     for _ in 0..<epochs {
-      if ppo { Self.shuffle(&order, rng: &rng) }
-      for m in 0..<minibatches {
-        let lower = m * count / minibatches
-        let upper = (m + 1) * count / minibatches
-        let terms = try losses(batch, indices: Array(order[lower..<upper]), targets: targets)
+      let minibatches =
+        ppo
+        ? Minibatches.shuffled(
+          count: count, numMinibatches: Swift.min(config.numMinibatches, count), rng: &rng)
+        : [Array(0..<count)]
+      for indices in minibatches {
+        let terms = try losses(batch, indices: indices, targets: targets)
         let grads = terms.total.backward()
         var actorGrads = Gradients()
         var criticGrads = Gradients()
@@ -226,7 +217,8 @@ public struct GPOAgent: LearningAgent, Sendable {
     }
     inferencePolicy = policy.detached()
     let returns = targets.nodeReturns
-    let explained = Self.explainedVariance(predicted: targets.nodeValues, target: returns)
+    let explained = PPODiagnostics.explainedVariance(
+      predicted: targets.nodeValues, target: returns)
     return GPOUpdateStats(
       transitions: count, nodePolicyLoss: sums.mean(\.nodePolicyLoss),
       servicePolicyLoss: sums.mean(\.servicePolicyLoss), valueLoss: sums.mean(\.valueLoss),
@@ -236,27 +228,6 @@ public struct GPOAgent: LearningAgent, Sendable {
       criticLearningRate: criticOptimizer.learningRate, explainedVariance: explained,
       minibatchesRun: sums.rounds, firstMinibatchNodePolicyLoss: sums.firstNodePolicyLoss,
       firstMinibatchServicePolicyLoss: sums.firstServicePolicyLoss)
-  }
-
-  static func shuffle(_ x: inout [Int], rng: inout Xoshiro256) {
-    guard x.count > 1 else { return }
-    for i in stride(from: x.count - 1, to: 0, by: -1) {
-      let j = Int(rng.next() % UInt64(i + 1))
-      x.swapAt(i, j)
-    }
-  }
-
-  /// `1 − Var(target − predicted) / Var(target)` (0 when the target is constant).
-  static func explainedVariance(predicted: [Float], target: [Float]) -> Float {
-    let n = Double(target.count)
-    guard n > 1 else { return 0 }
-    let meanT = target.reduce(0.0) { $0 + Double($1) } / n
-    let varT = target.reduce(0.0) { $0 + (Double($1) - meanT) * (Double($1) - meanT) } / n
-    guard varT > 0 else { return 0 }
-    let diffs = zip(target, predicted).map { Double($0) - Double($1) }
-    let meanD = diffs.reduce(0, +) / n
-    let varD = diffs.reduce(0.0) { $0 + ($1 - meanD) * ($1 - meanD) } / n
-    return Float(1 - varD / varT)
   }
 }
 

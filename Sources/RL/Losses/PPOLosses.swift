@@ -35,6 +35,15 @@ public enum PPOLoss {
     return maximum(unclipped, clipped).mean()
   }
 
+  /// The vanilla policy-gradient (A2C, REINFORCE) loss `−mean(A · log π(a|s))`.
+  ///
+  /// - Parameters:
+  ///   - logProbs: `log π(a|s)` of the taken actions `[batch]`, tracking gradients.
+  ///   - advantages: `[batch]`, detached (returns for REINFORCE).
+  public static func policyGradient(logProbs: Tensor, advantages: Tensor) -> Tensor {
+    -(logProbs * advantages).mean()
+  }
+
   /// The unclipped value loss `½ · mean((V − R)²)`.
   ///
   /// - Parameters:
