@@ -1,4 +1,5 @@
-/// The shape every learning agent in `RL` follows (`PPO`, `MAPPO`, `GPOAgent`).
+/// The shape every learning agent in `RL` follows (`PPO`, `MAPPO`, `GPOAgent`, and the
+/// example `ReinforceAgent`).
 ///
 /// An agent is a value holding four things and nothing else:
 ///
@@ -23,6 +24,19 @@
 /// The loss terms, advantage normalization, diagnostics and the minibatch split are shared:
 /// `PPOLoss`, `PPODiagnostics` and `Minibatches`. A new agent composes them in an `update` that
 /// reads top to bottom, one named `let` per loss term, as CleanRL's inner loop does.
+///
+/// The smallest complete agent in this shape is `ReinforceAgent`
+/// (`Sources/RL/Examples/ReinforceAgent.swift`), the template to copy:
+///
+///     var agent = ReinforceAgent(
+///       config: ReinforceConfig(), observationDim: 3, actionCount: 3, seed: 1)
+///     var batch = ReinforceBatch()
+///     // collection, outside the agent:
+///     let action = agent.act(observation, rng: &rng)
+///     batch.append(observation: observation, action: action, reward: reward, done: done)
+///     // training:
+///     let stats = try agent.update(&batch)
+///     for (name, value) in stats.scalars { print(name, value) }
 public protocol LearningAgent {
   /// The hyperparameters (`Codable`, CleanRL names).
   associatedtype Config: Codable & Sendable
