@@ -10,6 +10,16 @@ public enum AgentKind: String, Codable, Sendable, Equatable {
   case multiAgent
   /// Traditional single-agent PPO: one agent takes every decision (one trajectory), its critic
   /// sees only the decision's observation.
+  ///
+  /// It runs as `MAPPO` with one agent, no agent id and a critic on the local observation,
+  /// which *is* PPO's update: `SingleAgentPPOTests` (RLTests) shows that with PPO's settings
+  /// one such update and one `PPO.update` on the same rollout leave bit-identical weights. What
+  /// differs from CleanRL's `ppo.py` are settings every Fig. 7 series shares
+  /// (`DispatchTrainingConfig.mappo`): the paper's Eq. 2 context filter on a ReLU + 1 head
+  /// instead of logit masking, a Huber critic loss without value clipping instead of the
+  /// clipped ½ MSE, targets from a frozen critic refreshed every cycle (the live critic at
+  /// update time, as in PPO, with the default interval of 1), and staircase learning-rate
+  /// decay per optimizer step instead of linear annealing per iteration.
   case singleAgent
 }
 
@@ -347,6 +357,8 @@ public enum DispatchTraining {
     let dims = LearnedDispatcher.dimensions(for: simulator, criticView: view)
     var mappo = config.mappo
     mappo.appendAgentID = false
+    // `.singleAgent`: one stream and a critic on the local observation, i.e. PPO (see
+    // `AgentKind.singleAgent`).
     return try MAPPO(
       config: mappo, numAgents: series.agents == .multiAgent ? simulator.eapCount : 1,
       observationDim: dims.observation, stateDim: dims.state, actionCount: dims.actions,

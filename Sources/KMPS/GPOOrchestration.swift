@@ -150,8 +150,10 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
   public let config: GPOOrchestrationConfig
   /// Learning or evaluation.
   public var mode: GPOOrchestrationMode
-  /// The agent (read its weights, stored rollout, optimizer step count).
+  /// The agent (read its weights and optimizer step count).
   public private(set) var agent: GPOAgent
+  /// The transitions stored since the last update.
+  public private(set) var batch: GPOBatch
   /// Counters over the adapter's life.
   public private(set) var stats = GPOOrchestrationStats()
   /// Updates run by `finishEpisode` or mid-episode, most recent last.
@@ -219,6 +221,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
       nodeFeatureDim: sim.graphNodeFeatureCount, eapFeatureDim: sim.graphEAPFeatureCount,
       serviceCount: sim.serviceCount)
     agent = try GPOAgent(config: config.agent, topology: topology, seed: seeder.next())
+    batch = GPOBatch(for: agent)
     nodeScaler = ReturnScaler(gamma: Double(config.agent.gamma))
     serviceScaler = ReturnScaler(gamma: Double(config.agent.gamma))
   }
@@ -318,7 +321,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
           for: previous, completedDelta: sim.onTimeAtFrameStart - sim.previousFrameOnTime,
           sim: sim)
         try store(previous, rewards: r, truncatedWith: nil)
-        if config.updateEveryFrames > 0, agent.storedTransitions >= config.updateEveryFrames {
+        if config.updateEveryFrames > 0, batch.count >= config.updateEveryFrames {
           try runUpdate(nextGraph: graph)
         }
       }
@@ -375,15 +378,19 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
       node = nodeScaler.scale(node)
       service = serviceScaler.scale(service)
     }
-    try agent.store(
+    try batch.append(
       step.graph, decision: step.decision, serviceMask: step.mask, nodeReward: Float(node),
       serviceReward: Float(service), terminated: false, truncated: finalGraph != nil,
       finalGraph: finalGraph)
     stats.storedTransitions += 1
   }
 
+  /// Updates the agent on the stored transitions (bootstrapping the last one from `nextGraph`
+  /// when given) and empties the batch.
   public mutating func runUpdate(nextGraph: GraphInput?) throws {
-    let result = try agent.update(nextGraph: nextGraph, rng: &rng)
+    if let nextGraph { try batch.setBootstrapGraph(nextGraph) }
+    let result = try agent.update(&batch)
+    batch.removeAll()
     updateHistory.append(result)
     stats.updates += 1
   }
@@ -417,7 +424,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
         sim: sim)
       try store(last, rewards: r, truncatedWith: try graphInput(sim))
     }
-    guard agent.storedTransitions > 0 else { return nil }
+    guard batch.count > 0 else { return nil }
     try runUpdate(nextGraph: nil)
     return updateHistory.last
   }

@@ -153,29 +153,12 @@ public struct RolloutBuffer: Sendable {
   public mutating func reset() { stepCount = 0 }
 
   /// A random partition of the stored sample indices `0..<count` into `numMinibatches`
-  /// minibatches (a Fisher–Yates shuffle with `rng`); sizes differ by at most one when `count`
-  /// is not a multiple of `numMinibatches`.
+  /// minibatches (`Minibatches.shuffled`); sizes differ by at most one when `count` is not a
+  /// multiple of `numMinibatches`.
   ///
   /// - Precondition: `1 <= numMinibatches <= count`.
   public func minibatchIndices(numMinibatches: Int, rng: inout Xoshiro256) -> [[Int]] {
-    precondition(
-      numMinibatches >= 1 && numMinibatches <= count,
-      "RolloutBuffer.minibatchIndices: numMinibatches \(numMinibatches) not in 1...\(count)")
-    var order = Array(0..<count)
-    for i in stride(from: count - 1, to: 0, by: -1) {
-      order.swapAt(i, Int.random(in: 0...i, using: &rng))
-    }
-    var batches: [[Int]] = []
-    batches.reserveCapacity(numMinibatches)
-    let baseSize = count / numMinibatches
-    let larger = count % numMinibatches
-    var start = 0
-    for b in 0..<numMinibatches {
-      let size = baseSize + (b < larger ? 1 : 0)
-      batches.append(Array(order[start..<(start + size)]))
-      start += size
-    }
-    return batches
+    Minibatches.shuffled(count: count, numMinibatches: numMinibatches, rng: &rng)
   }
 
   /// The observations of samples `indices`, `[indices.count * observationDim]`.

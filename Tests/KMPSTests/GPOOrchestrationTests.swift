@@ -153,7 +153,7 @@ private struct RecordingOrchestrator: OrchestrationPolicy {
   // Frames start at slots 8, 16, 24, 32: four decisions; three rewarded at the next frame start.
   #expect(recorder.completedDeltas.count == 4)
   #expect(got.count == 3)
-  #expect(recorder.inner.agent.storedTransitions == 3)
+  #expect(recorder.inner.batch.count == 3)
 
   func jain(_ u: [Double]) -> Double {
     let s = u.reduce(0, +)
@@ -188,7 +188,7 @@ private struct RecordingOrchestrator: OrchestrationPolicy {
   let last = try #require(recorder.inner.lastEpisodeRewards.last)
   let utils = (0..<4).map { sim.cpuUtilization(node: $0) }
   #expect(abs(last.node - (2 * Double(finalDelta) / 100 - 3 * (1 - jain(utils)))) < 1e-12)
-  #expect(recorder.inner.agent.storedTransitions == 0)
+  #expect(recorder.inner.batch.count == 0)
   #expect(recorder.inner.stats.updates == 1)
   #expect(recorder.inner.stats.decisions == 4)
 }
@@ -224,7 +224,7 @@ private struct RecordingOrchestrator: OrchestrationPolicy {
     sim.reset(seed: 99)
     var dispatch = LeastUtilizedPolicy(allowCrossCluster: true)
     sim.run(dispatch: &dispatch, orchestration: &gpo)
-    #expect(gpo.agent.storedTransitions == 0)
+    #expect(gpo.batch.count == 0)
     #expect(try gpo.finishEpisode(sim) == nil)
     #expect(gpo.stats.decisions == 15)
     #expect(gpo.stats.updates == 6)
@@ -242,6 +242,6 @@ private struct RecordingOrchestrator: OrchestrationPolicy {
   // 4 decisions per episode, 3 rewarded within it; the first episode's last one is not
   // rewarded with the second episode's frames.
   #expect(gpo.stats.decisions == 8)
-  #expect(gpo.agent.storedTransitions == 6)
+  #expect(gpo.batch.count == 6)
   #expect(gpo.episodeRewards.count == 6)
 }

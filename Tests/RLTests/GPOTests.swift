@@ -10,7 +10,7 @@ import Testing
 /// the `H` chosen nodes that are among the `H` highest-value nodes; the service reward is the
 /// share of choices that add a replica of the chosen node's highest-demand service.
 private struct SyntheticOrchestration {
-  let nodeCount = 6
+  var nodeCount = 6
   let serviceCount = 3
   let selected = 2
   var featureDim: Int { 1 + serviceCount }
@@ -47,10 +47,10 @@ private struct SyntheticOrchestration {
   }
 }
 
-/// Fills `agent` with `steps` bandit steps (each terminal).
+/// Fills `batch` with `steps` bandit steps (each terminal) acted by `agent`.
 private func collect(
-  _ agent: inout GPOAgent, task: SyntheticOrchestration, steps: Int, masks: Bool = false,
-  rng: inout Xoshiro256
+  _ agent: GPOAgent, into batch: inout GPOBatch, task: SyntheticOrchestration, steps: Int,
+  masks: Bool = false, rng: inout Xoshiro256
 ) throws {
   let a = task.topology.actionCount
   for t in 0..<steps {
@@ -61,7 +61,7 @@ private func collect(
       ? (0..<(task.nodeCount * a)).map { $0 % a <= task.serviceCount } : nil
     let decision = try agent.act(graph, serviceMask: mask, rng: &rng)
     let (uNode, uService) = task.rewards(decision, graph)
-    try agent.store(
+    try batch.append(
       graph, decision: decision, serviceMask: mask, nodeReward: uNode, serviceReward: uService,
       terminated: true)
   }
@@ -124,11 +124,12 @@ private func collect(
   @Test(arguments: GPOVariant.allCases)
   func ratioIsOneOnTheFirstMinibatch(variant: GPOVariant) throws {
     let task = SyntheticOrchestration()
-    var agent = try GPOAgent(config: GPOConfig(variant: variant), topology: task.topology, seed: 3)
+    let agent = try GPOAgent(config: GPOConfig(variant: variant), topology: task.topology, seed: 3)
     var rng = Xoshiro256(seed: 17)
-    try collect(&agent, task: task, steps: 8, masks: true, rng: &rng)
-    let targets = try agent.prepareTargets(nextGraph: nil)
-    let terms = try agent.losses(indices: [5, 0, 3, 6], targets: targets)
+    var batch = GPOBatch(for: agent)
+    try collect(agent, into: &batch, task: task, steps: 8, masks: true, rng: &rng)
+    let targets = try agent.prepareTargets(batch)
+    let terms = try agent.losses(batch, indices: [5, 0, 3, 6], targets: targets)
     let ratios = terms.nodeRatios + terms.serviceRatios
     #expect(ratios.count == (variant.usesJointActor ? 4 : 8))
     #expect(ratios.allSatisfy { abs($0 - 1) < 1e-4 }, "\(ratios)")
@@ -136,14 +137,56 @@ private func collect(
     #expect(terms.total.scalar.isFinite)
   }
 
+  /// On the first minibatch the ratios are 1, so each PPO policy loss is `−mean(A)` of its
+  /// stream: 0 once the advantages are normalized, `−mean(r − V(s))` without (every step ends
+  /// its episode; single-critic variants learn from `u_node + u_service`). One minibatch, so
+  /// "the minibatch" is the whole batch whatever the shuffle. Fails when the advantage
+  /// normalization is removed.
+  @Test(arguments: [GPOVariant.gpo, .dualActorDualCriticNoGNN, .singleActorCriticGNN, .ppoNoGNN])
+  func firstMinibatchPolicyLossIsMinusTheMeanAdvantage(variant: GPOVariant) throws {
+    let task = SyntheticOrchestration()
+    for normAdv in [true, false] {
+      var config = GPOConfig(variant: variant)
+      config.numMinibatches = 1
+      config.updateEpochs = 1
+      config.normAdv = normAdv
+      var agent = try GPOAgent(config: config, topology: task.topology, seed: 9)
+      var batch = GPOBatch(for: agent)
+      var rng = Xoshiro256(seed: 23)
+      try collect(agent, into: &batch, task: task, steps: 16, masks: true, rng: &rng)
+      let targets = try agent.prepareTargets(batch)
+      let dual = variant.usesDualCritic
+      func rawMean(_ reward: (GPOTransition) -> Float, _ values: [Float]) -> Double {
+        zip(batch.transitions, values).reduce(0.0) { $0 + Double(reward($1.0) - $1.1) } / 16
+      }
+      let nodeMean = rawMean(
+        { dual ? $0.nodeReward : $0.nodeReward + $0.serviceReward }, targets.nodeValues)
+      let serviceMean = rawMean(\.serviceReward, targets.serviceValues)
+      #expect(abs(nodeMean) > 0.05 && (!dual || abs(serviceMean) > 0.01))
+      let stats = try agent.update(&batch)
+      let node = Double(stats.firstMinibatchNodePolicyLoss)
+      let service = Double(stats.firstMinibatchServicePolicyLoss)
+      // Ratios are 1 only up to the rounding of batched vs one-graph inference.
+      let tolerance = 5e-4
+      #expect(abs(node - (normAdv ? 0 : -nodeMean)) < tolerance, "node \(node), \(normAdv)")
+      if variant.usesJointActor {
+        #expect(service == 0)
+      } else {
+        let expected = normAdv ? 0 : -(dual ? serviceMean : nodeMean)
+        #expect(abs(service - expected) < tolerance, "service \(service), \(normAdv)")
+      }
+    }
+  }
+
   @Test(arguments: [GPOVariant.gpo, .singleActorCriticGNN, .dualActorDualCriticNoGNN])
   func criticLossSendsNoGradientIntoTheEncoder(variant: GPOVariant) throws {
     let task = SyntheticOrchestration()
-    var agent = try GPOAgent(config: GPOConfig(variant: variant), topology: task.topology, seed: 4)
+    let agent = try GPOAgent(config: GPOConfig(variant: variant), topology: task.topology, seed: 4)
     var rng = Xoshiro256(seed: 18)
-    try collect(&agent, task: task, steps: 6, rng: &rng)
-    let targets = try agent.prepareTargets(nextGraph: nil)
-    let terms = try agent.losses(indices: Array(0..<6), targets: targets)
+    var batch = GPOBatch(for: agent)
+    try collect(agent, into: &batch, task: task, steps: 6, rng: &rng)
+    let targets = try agent.prepareTargets(batch)
+    let terms = try agent.losses(batch, indices: Array(0..<6), targets: targets)
     let encoder = (agent.policy.gnn?.namedParameters ?? agent.policy.flat!.namedParameters)
     let actorHeads = agent.policy.namedParameters.filter {
       $0.name.contains("Actor.")
@@ -176,16 +219,17 @@ private func collect(
     config.lrDecayRate = 0.5
     var agent = try GPOAgent(config: config, topology: task.topology, seed: 5)
     var rng = Xoshiro256(seed: 19)
-    try collect(&agent, task: task, steps: 12, masks: true, rng: &rng)
-    for step in agent.transitions where step.serviceMask != nil {
+    var batch = GPOBatch(for: agent)
+    try collect(agent, into: &batch, task: task, steps: 12, masks: true, rng: &rng)
+    for step in batch.transitions where step.serviceMask != nil {
       #expect(step.decision.choices.allSatisfy { $0.action <= task.serviceCount })
     }
     let before = agent.policy.namedParameters.map(\.tensor.scalars)
     let criticBefore = agent.critics.namedParameters.map(\.tensor.scalars)
-    let stats = try agent.update(nextGraph: nil, rng: &rng)
+    let stats = try agent.update(&batch)
     let ppo = variant.algorithm == .ppo
     #expect(agent.optimizerSteps == (ppo ? 16 : 1))
-    #expect(stats.transitions == 12 && agent.storedTransitions == 0)
+    #expect(stats.transitions == 12 && stats.minibatchesRun == agent.optimizerSteps)
     // Staircase: the last step (index 15 or 0) used 1e-3 · 0.5^⌊step / 2⌋.
     let lastStep = ppo ? 15 : 0
     let expected = 1e-3 * pow(0.5, Float(lastStep / 2))
@@ -205,13 +249,14 @@ private func collect(
   @Test func badDecisionsAndGraphsAreRejected() throws {
     let task = SyntheticOrchestration()
     var agent = try GPOAgent(config: GPOConfig(), topology: task.topology, seed: 6)
+    var batch = GPOBatch(for: agent)
     var rng = Xoshiro256(seed: 20)
     let graph = try task.graph(rng: &rng)
     let duplicate = GPODecision(
       choices: [.init(node: 1, action: 0), .init(node: 1, action: 2)], nodeLogProb: 0,
       serviceLogProb: 0)
     #expect(throws: RLInputError.self) {
-      try agent.store(graph, decision: duplicate, nodeReward: 0, serviceReward: 0)
+      try batch.append(graph, decision: duplicate, nodeReward: 0, serviceReward: 0)
     }
     let other = try GraphInput(
       nodeFeatures: [Float](repeating: 0, count: 12), featureDim: 4, edgeSources: [],
@@ -221,8 +266,15 @@ private func collect(
       try agent.act(graph, serviceMask: [Bool](repeating: false, count: 42), rng: &rng)
     }
     let decision = try agent.act(graph, rng: &rng)
-    try agent.store(graph, decision: decision, nodeReward: 1, serviceReward: 0)
-    #expect(throws: RLInputError.self) { try agent.update(nextGraph: nil, rng: &rng) }
+    #expect(throws: RLInputError.self) { try batch.setBootstrapGraph(other) }
+    try batch.append(graph, decision: decision, nodeReward: 1, serviceReward: 0)
+    // The last step neither terminated nor was truncated: no bootstrap state, no update.
+    #expect(throws: RLInputError.self) { try agent.update(&batch) }
+    // A batch made for an agent of another topology is refused.
+    let otherTask = SyntheticOrchestration(nodeCount: 5)
+    var stranger = try GPOAgent(config: GPOConfig(), topology: otherTask.topology, seed: 6)
+    try batch.setBootstrapGraph(graph)
+    #expect(throws: RLInputError.self) { try stranger.update(&batch) }
     #expect(try ServiceAdjustment(action: 0, serviceCount: 3) == .nothing)
     #expect(try ServiceAdjustment(action: 3, serviceCount: 3) == .add(service: 2))
     #expect(try ServiceAdjustment(action: 4, serviceCount: 3) == .remove(service: 0))
@@ -256,9 +308,11 @@ private func collect(
     var agent = try GPOAgent(config: config, topology: task.topology, seed: 8)
     let initial = try evaluate(agent, task: task, seed: 99)
     var rng = Xoshiro256(seed: 21)
+    var batch = GPOBatch(for: agent)
     for _ in 0..<12 {
-      try collect(&agent, task: task, steps: 64, rng: &rng)
-      try agent.update(nextGraph: nil, rng: &rng)
+      try collect(agent, into: &batch, task: task, steps: 64, rng: &rng)
+      try agent.update(&batch)
+      batch.removeAll()
     }
     let trained = try evaluate(agent, task: task, seed: 99)
     print("GPO synthetic task: initial \(initial), trained \(trained)")

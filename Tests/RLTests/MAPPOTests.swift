@@ -151,6 +151,46 @@ private func trainCoverage(mode: MaskMode, cycles: Int, seed: UInt64, lr: Float?
     #expect(abs(stats.explainedVariance - expected) < 1e-5)
   }
 
+  /// On the first minibatch the ratio is 1, so the clipped surrogate is `−mean(A)`: 0 once the
+  /// advantages are normalized, `−mean(r − V(s))` without (every decision ends its episode, so
+  /// `A = r − V(s)` with the values of the critic that computes the targets). One minibatch, so
+  /// "the minibatch" is the whole batch whatever the shuffle. Fails when the per-minibatch
+  /// normalization is removed.
+  @Test(arguments: [true, false])
+  func firstMinibatchPolicyLossIsMinusTheMeanAdvantage(normAdv: Bool) throws {
+    var config = smallConfig(.contextFilter)
+    config.numMinibatches = 1
+    config.updateEpochs = 1
+    config.normAdv = normAdv
+    var mappo = try MAPPO(
+      config: config, numAgents: 2, observationDim: 3, stateDim: 4, actionCount: 4, seed: 6)
+    var batch = try MAPPOBatch(numStreams: 2, observationDim: 3, stateDim: 4, actionCount: 4)
+    var rng = Xoshiro256(seed: 16)
+    let policy = mappo.policy
+    var states: [Float] = []
+    var rewards: [Float] = []
+    for i in 0..<40 {
+      let observation = (0..<3).map { _ in rng.nextFloat() }
+      let state = (0..<4).map { _ in rng.nextFloat() }
+      let mask = [true, i % 3 != 0, true, i % 2 == 0]
+      let (action, logProb) = policy.act(
+        observation: observation, mask: mask, agent: i % 2, using: &rng)
+      let reward = 1 + rng.nextFloat()
+      try batch.append(
+        stream: i % 2, observation: observation, actionMask: mask, action: action,
+        logProb: logProb, state: state, reward: reward, terminated: true, truncated: false)
+      states += state
+      rewards.append(reward)
+    }
+    let values = mappo.values(states: states)
+    let rawMean = zip(rewards, values).reduce(0.0) { $0 + Double($1.0 - $1.1) } / 40
+    #expect(rawMean > 0.5, "rewards in [1, 2) against near-zero initial values: \(rawMean)")
+    let stats = try mappo.update(&batch)
+    let loss = Double(stats.firstMinibatchPolicyLoss)
+    let expected = normAdv ? 0 : -rawMean
+    #expect(abs(loss - expected) < 1e-5, "\(loss) vs \(expected)")
+  }
+
   /// `samplesPerEpoch` bounds the work per epoch while GAE still covers every decision, and a
   /// subset smaller than the minibatch count is rejected by name.
   @Test func samplesPerEpochTrainsOnASubsetButValuesEveryDecision() throws {

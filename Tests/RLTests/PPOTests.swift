@@ -41,9 +41,9 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
   @Test func learningRateAnnealsLinearlyLikeCleanRL() throws {
     var config = PPOConfig()
     config.totalTimesteps = 512 * 10
-    let ppo = try PPO(config: config, envs: try cartPoleEnvs(4), seed: 1)
-    #expect(ppo.learningRate(iteration: 1) == 2.5e-4)
-    #expect(abs(ppo.learningRate(iteration: 10) - 2.5e-5) < 1e-9)
+    let ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 1)
+    #expect(ppo.learner.learningRate(iteration: 1) == 2.5e-4)
+    #expect(abs(ppo.learner.learningRate(iteration: 10) - 2.5e-5) < 1e-9)
   }
 
   // Before the first optimizer step of an update the new policy is the acting policy, so the
@@ -51,10 +51,10 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
   @Test func ratioIsExactlyOneOnTheFirstMinibatch() throws {
     var config = PPOConfig()
     config.totalTimesteps = 512 * 2
-    var ppo = try PPO(config: config, envs: try cartPoleEnvs(4), seed: 3)
+    var ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 3)
     for _ in 0..<2 {
       try ppo.collectRollout()
-      let stats = ppo.update()
+      let stats = try ppo.update()
       #expect(stats.firstMinibatchRatios.count == config.minibatchSize)
       // Rollout (batch 4) and training (batch 128) matmuls round differently in the last bit:
       // the ratio is 1 to within 2 ulps (measured: at most 1 ulp), never a stale policy.
@@ -64,14 +64,36 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
     }
   }
 
+  /// On the first minibatch the ratio is 1, so the clipped surrogate is `−mean(A)`: 0 once the
+  /// advantages are normalized, the raw advantages' negated mean when they are not. (One
+  /// minibatch, so "the minibatch" is the whole rollout whatever the shuffle.) Fails when the
+  /// per-minibatch normalization is removed.
+  @Test(arguments: [true, false])
+  func firstMinibatchPolicyLossIsMinusTheMeanAdvantage(normAdv: Bool) throws {
+    var config = PPOConfig()
+    config.totalTimesteps = 512
+    config.numMinibatches = 1
+    config.updateEpochs = 1
+    config.normAdv = normAdv
+    var ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 4)
+    try ppo.collectRollout()
+    let advantages = ppo.buffer.advantages.map(Double.init)
+    let rawMean = advantages.reduce(0, +) / Double(advantages.count)
+    #expect(rawMean > 1, "CartPole's advantages start clearly positive: \(rawMean)")
+    let stats = try ppo.update()
+    let loss = Double(stats.firstMinibatchPolicyLoss)
+    let expected = normAdv ? 0 : -rawMean
+    #expect(abs(loss - expected) < 1e-5 * max(1, abs(rawMean)), "\(loss) vs \(expected)")
+  }
+
   @Test func targetKLStopsEpochsEarly() throws {
     var config = PPOConfig()
     config.totalTimesteps = 512
     config.learningRate = 1e-2
     config.targetKL = 1e-6
-    var ppo = try PPO(config: config, envs: try cartPoleEnvs(4), seed: 5)
+    var ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 5)
     try ppo.collectRollout()
-    let stats = ppo.update()
+    let stats = try ppo.update()
     #expect(stats.epochsRun == 1 && stats.minibatchesRun == 4)
   }
 
@@ -84,7 +106,7 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
     config.numMinibatches = 1
     config.totalTimesteps = 10
     let envs = try SyncVectorEnv(count: 1) { _ in TimeLimit(CartPole(), maxEpisodeSteps: 5) }
-    var ppo = try PPO(config: config, envs: envs, seed: 2)
+    var ppo = try PPOTrainer(config: config, envs: envs, seed: 2)
     try ppo.collectRollout()
     let b = ppo.buffer
     #expect(b.truncated[4] && !b.terminated[4] && b.truncated[9])
@@ -96,18 +118,20 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
   @Test func checkpointRoundTripsActorAndCritic() throws {
     var config = PPOConfig()
     config.totalTimesteps = 512
-    var trained = try PPO(config: config, envs: try cartPoleEnvs(4), seed: 11)
+    var trained = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 11)
     try trained.collectRollout()
-    _ = trained.update()
+    try trained.update()
     let url = FileManager.default.temporaryDirectory
       .appendingPathComponent("ppo-\(UInt64.random(in: 0...UInt64.max)).safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
     try trained.saveCheckpoint(to: url)
     #expect(try Checkpoint.load(from: url)["actor.0.weight"]?.shape == [4, 64])
-    var fresh = try PPO(config: config, envs: try cartPoleEnvs(4), seed: 12)
-    #expect(fresh.agent.actor.layers[0].weight != trained.agent.actor.layers[0].weight)
+    var fresh = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 12)
+    let trainedWeight = trained.learner.agent.actor.layers[0].weight
+    #expect(fresh.learner.agent.actor.layers[0].weight != trainedWeight)
     try fresh.loadCheckpoint(from: url)
-    for (a, b) in zip(fresh.agent.namedParameters, trained.agent.namedParameters) {
+    let pairs = zip(fresh.learner.agent.namedParameters, trained.learner.agent.namedParameters)
+    for (a, b) in pairs {
       #expect(a.name == b.name && a.tensor == b.tensor)
     }
   }
@@ -117,7 +141,7 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
     var config = PPOConfig()
     config.totalTimesteps = 512 * 40
     config.learningRate = 1e-3
-    var ppo = try PPO(config: config, envs: try cartPoleEnvs(4), seed: 1)
+    var ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 1)
     try ppo.train()
     let finalReturn = try #require(ppo.meanReturn(lastEpisodes: 20))
     print("PPO CartPole learning test: mean return of the last 20 episodes \(finalReturn)")

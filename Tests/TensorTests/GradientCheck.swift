@@ -166,7 +166,9 @@ struct PrimitiveGradientTests {
       checkGradients("max [0,2] keep", [x]) { $0[0].max(alongAxes: [0, 2], keepingDims: true) }
       checkGradients("max [-1]", [x]) { $0[0].max(alongAxes: [-1]) }
     case .matmul:
-      for (m, k, n) in [(1, 5, 4), (3, 5, 4), (3, 5, 1), (1, 5, 1)] {
+      // Square cases too: with m = k = n a pullback that uses the wrong transpose still has the
+      // right shape, so only the numbers can catch it.
+      for (m, k, n) in [(1, 5, 4), (3, 5, 4), (3, 5, 1), (1, 5, 1), (4, 4, 4)] {
         for ta in [false, true] {
           for tb in [false, true] {
             let a = awayFromZero(ta ? [k, m] : [m, k], seed: 30)
@@ -178,7 +180,7 @@ struct PrimitiveGradientTests {
         }
       }
     case .affine:
-      for (m, k, n) in [(1, 5, 4), (3, 5, 4), (3, 5, 1), (4, 1, 3)] {
+      for (m, k, n) in [(1, 5, 4), (3, 5, 4), (3, 5, 1), (4, 1, 3), (4, 4, 4)] {
         let x = awayFromZero([m, k], seed: 32)
         let w = awayFromZero([k, n], seed: 33)
         let b = awayFromZero([n], seed: 34)

@@ -76,7 +76,7 @@ enum CartPoleExperiment {
     for seed in seeds {
       let seedStart = ContinuousClock.now
       let envs = try SyncVectorEnv(count: config.numEnvs) { _ in CartPole.v1() }
-      var ppo = try PPO(config: config, envs: envs, seed: seed)
+      var ppo = try PPOTrainer(config: config, envs: envs, seed: seed)
       let progress = ProgressReporter(
         label: "cartpole PPO seed \(seed)", total: config.numIterations * config.batchSize,
         unit: "steps", sink: progressSink)

@@ -3,11 +3,11 @@ import TensorModule
 
 extension PPO {
   /// Saves the actor and critic (`"actor.0.weight"`, …, `"critic.2.bias"`) as safetensors, with
-  /// the iteration and step count in the metadata.
-  public func saveCheckpoint(to url: URL) throws {
+  /// the update count and `metadata` in the metadata.
+  public func saveCheckpoint(to url: URL, metadata: [String: String] = [:]) throws {
+    let own = ["algorithm": "PPO", "updateCount": "\(updateCount)"]
     try Checkpoint.save(
-      agent, to: url,
-      metadata: ["algorithm": "PPO", "iteration": "\(iteration)", "globalStep": "\(globalStep)"])
+      agent, to: url, metadata: own.merging(metadata) { _, extra in extra })
   }
 
   /// Loads actor and critic weights saved by `saveCheckpoint` (parameter identities and the
@@ -16,6 +16,22 @@ extension PPO {
   /// - Throws: `CheckpointError` naming the file and every missing or mismatched tensor.
   public mutating func loadCheckpoint(from url: URL) throws {
     try Checkpoint.load(into: &agent, from: url)
+  }
+}
+
+extension PPOTrainer {
+  /// Saves the learner's actor and critic (`PPO.saveCheckpoint`) with the iteration and step
+  /// count in the metadata.
+  public func saveCheckpoint(to url: URL) throws {
+    try learner.saveCheckpoint(
+      to: url, metadata: ["iteration": "\(iteration)", "globalStep": "\(globalStep)"])
+  }
+
+  /// Loads weights saved by `saveCheckpoint` into the learner.
+  ///
+  /// - Throws: `CheckpointError` naming the file and every missing or mismatched tensor.
+  public mutating func loadCheckpoint(from url: URL) throws {
+    try learner.loadCheckpoint(from: url)
   }
 }
 

@@ -166,45 +166,16 @@ public struct GPOPolicy: ParameterVisitable {
     return StateEncoding(nodeRows: rows, nodeSummary: nodeSummary, globalSummary: globalSummary)
   }
 
+  /// What a graph and a service mask must satisfy to fit this policy.
+  var inputCheck: GPOInputCheck {
+    GPOInputCheck(
+      topology: topology, selectedNodes: selectedNodes, checksEAPCount: flat != nil,
+      allowsNodesWithoutActions: jointActor != nil)
+  }
+
   /// Checks that `graph` and `serviceMask` fit this policy.
   func validate(_ graph: GraphInput, serviceMask: [Bool]?, component: String) throws {
-    func fail(_ field: String, _ reason: String) -> RLInputError {
-      RLInputError(component: component, field: field, reason: reason)
-    }
-    if graph.nodeCount != topology.nodeCount || graph.featureDim != topology.nodeFeatureDim
-      || graph.eapFeatureDim != topology.eapFeatureDim
-    {
-      throw fail(
-        "graph",
-        "\(graph.nodeCount) nodes × \(graph.featureDim) features (eAP \(graph.eapFeatureDim)) "
-          + "do not match the agent's \(topology.nodeCount) × \(topology.nodeFeatureDim) "
-          + "(eAP \(topology.eapFeatureDim))")
-    }
-    if flat != nil && graph.eapCount != topology.eapCount {
-      throw fail("graph", "\(graph.eapCount) eAPs, the flat encoder expects \(topology.eapCount)")
-    }
-    if selectedNodes > graph.nodeCount {
-      throw fail("selectedNodes", "H = \(selectedNodes) exceeds \(graph.nodeCount) nodes")
-    }
-    guard let serviceMask else { return }
-    let a = topology.actionCount
-    guard serviceMask.count == graph.nodeCount * a else {
-      throw fail(
-        "serviceMask", "\(serviceMask.count) flags for \(graph.nodeCount) nodes × \(a) actions")
-    }
-    var usableNodes = 0
-    for n in 0..<graph.nodeCount {
-      let row = serviceMask[(n * a)..<((n + 1) * a)]
-      if row.contains(true) {
-        usableNodes += 1
-      } else if jointActor == nil {
-        throw fail("serviceMask", "node \(n) has no valid action (index 0 = nothing is typical)")
-      }
-    }
-    if usableNodes < selectedNodes {
-      throw fail(
-        "serviceMask", "only \(usableNodes) nodes have a valid action, H = \(selectedNodes)")
-    }
+    try inputCheck.validate(graph, serviceMask: serviceMask, component: component)
   }
 
   /// Chooses `H` nodes and an action for each.
@@ -460,5 +431,60 @@ public struct GPOCritics: ParameterVisitable {
     nodeCritic?.updateParameters { body("nodeCritic.\($0)", &$1) }
     serviceCritic?.updateParameters { body("serviceCritic.\($0)", &$1) }
     critic?.updateParameters { body("critic.\($0)", &$1) }
+  }
+}
+
+/// What a graph and a service mask must satisfy to fit an orchestration policy: the sizes it
+/// was built for, `H`, and enough nodes with a valid action. Shared by `GPOPolicy.act` and
+/// `GPOBatch.append`, so a stored transition is checked exactly as an acted one.
+struct GPOInputCheck: Sendable, Equatable {
+  /// The sizes the policy was built for.
+  var topology: GPOTopology
+  /// `H`.
+  var selectedNodes: Int
+  /// The flat encoder's input size fixes the eAP count too.
+  var checksEAPCount: Bool
+  /// The joint actor accepts nodes without a valid action (it selects among pairs).
+  var allowsNodesWithoutActions: Bool
+
+  /// Throws `RLInputError` (attributed to `component`) unless `graph` and `serviceMask` fit.
+  func validate(_ graph: GraphInput, serviceMask: [Bool]?, component: String) throws {
+    func fail(_ field: String, _ reason: String) -> RLInputError {
+      RLInputError(component: component, field: field, reason: reason)
+    }
+    if graph.nodeCount != topology.nodeCount || graph.featureDim != topology.nodeFeatureDim
+      || graph.eapFeatureDim != topology.eapFeatureDim
+    {
+      throw fail(
+        "graph",
+        "\(graph.nodeCount) nodes × \(graph.featureDim) features (eAP \(graph.eapFeatureDim)) "
+          + "do not match the agent's \(topology.nodeCount) × \(topology.nodeFeatureDim) "
+          + "(eAP \(topology.eapFeatureDim))")
+    }
+    if checksEAPCount && graph.eapCount != topology.eapCount {
+      throw fail("graph", "\(graph.eapCount) eAPs, the flat encoder expects \(topology.eapCount)")
+    }
+    if selectedNodes > graph.nodeCount {
+      throw fail("selectedNodes", "H = \(selectedNodes) exceeds \(graph.nodeCount) nodes")
+    }
+    guard let serviceMask else { return }
+    let a = topology.actionCount
+    guard serviceMask.count == graph.nodeCount * a else {
+      throw fail(
+        "serviceMask", "\(serviceMask.count) flags for \(graph.nodeCount) nodes × \(a) actions")
+    }
+    var usableNodes = 0
+    for n in 0..<graph.nodeCount {
+      let row = serviceMask[(n * a)..<((n + 1) * a)]
+      if row.contains(true) {
+        usableNodes += 1
+      } else if !allowsNodesWithoutActions {
+        throw fail("serviceMask", "node \(n) has no valid action (index 0 = nothing is typical)")
+      }
+    }
+    if usableNodes < selectedNodes {
+      throw fail(
+        "serviceMask", "only \(usableNodes) nodes have a valid action, H = \(selectedNodes)")
+    }
   }
 }

@@ -6,6 +6,14 @@ import TensorModule
   import Darwin
 #endif
 
+/// The critic's regression loss.
+public enum ValueLossKind: Codable, Sendable, Equatable {
+  /// `½ (V − R)²` (CleanRL's PPO).
+  case mse
+  /// Huber with threshold `delta` (the paper's critic, δ = 1).
+  case huber(delta: Float)
+}
+
 /// The loss terms of PPO-style algorithms as small pure functions over tensors.
 ///
 /// Each returns a rank-0 tensor that is differentiable with respect to whichever input tracks
@@ -25,6 +33,15 @@ public enum PPOLoss {
     let unclipped = -advantages * ratio
     let clipped = -advantages * ratio.clamped(min: 1 - clipCoef, max: 1 + clipCoef)
     return maximum(unclipped, clipped).mean()
+  }
+
+  /// The vanilla policy-gradient (A2C, REINFORCE) loss `−mean(A · log π(a|s))`.
+  ///
+  /// - Parameters:
+  ///   - logProbs: `log π(a|s)` of the taken actions `[batch]`, tracking gradients.
+  ///   - advantages: `[batch]`, detached (returns for REINFORCE).
+  public static func policyGradient(logProbs: Tensor, advantages: Tensor) -> Tensor {
+    -(logProbs * advantages).mean()
   }
 
   /// The unclipped value loss `½ · mean((V − R)²)`.
@@ -83,6 +100,32 @@ public enum PPOLoss {
     let clippedValues = oldValues + (values - oldValues).clamped(min: -clipCoef, max: clipCoef)
     let clipped = huberElementwise(values: clippedValues, returns: returns, delta: delta)
     return maximum(unclipped, clipped).mean()
+  }
+
+  /// The value loss of `kind`, clipped around `oldValues` when `clipped` (`clipCoef` in value
+  /// units): one switch for every agent's critic.
+  ///
+  /// - Parameters:
+  ///   - values: new critic values `[batch]`.
+  ///   - oldValues: the values at collection time `[batch]`, detached (used when `clipped`).
+  ///   - returns: targets `[batch]`, detached.
+  public static func valueLoss(
+    _ kind: ValueLossKind, clipped: Bool, values: Tensor, oldValues: Tensor, returns: Tensor,
+    clipCoef: Float
+  ) -> Tensor {
+    switch (kind, clipped) {
+    case (.mse, false):
+      return unclippedValueLoss(values: values, returns: returns)
+    case (.mse, true):
+      return clippedValueLoss(
+        values: values, oldValues: oldValues, returns: returns, clipCoef: clipCoef)
+    case (.huber(let delta), false):
+      return huberValueLoss(values: values, returns: returns, delta: delta)
+    case (.huber(let delta), true):
+      return clippedHuberValueLoss(
+        values: values, oldValues: oldValues, returns: returns, clipCoef: clipCoef,
+        delta: delta)
+    }
   }
 
   /// The entropy bonus `mean(H)`; the total loss subtracts `entCoef ·` this.

@@ -27,9 +27,28 @@ public struct MAPPOUpdateStats: Sendable, Equatable {
   public var meanReward: Float = 0
   /// Optimizer steps in this cycle.
   public var minibatchesRun: Int = 0
+  /// The clipped surrogate loss of the first minibatch of the cycle. Its ratios are 1 (the
+  /// acting policy is the trained one), so it equals `−mean(A)` over that minibatch: 0 with
+  /// `normAdv`, the raw advantages' negated mean without.
+  public var firstMinibatchPolicyLoss: Float = 0
 
   /// Zeroed statistics.
   public init() {}
+}
+
+extension MAPPOUpdateStats: UpdateStatistics {
+  /// The statistics under CleanRL's log names, plus `samples`, `samples_per_epoch`,
+  /// `mean_reward` and `minibatches`.
+  public var scalars: [(name: String, value: Double)] {
+    [
+      ("samples", Double(samples)), ("samples_per_epoch", Double(samplesPerEpoch)),
+      ("learning_rate", Double(learningRate)), ("policy_loss", Double(policyLoss)),
+      ("value_loss", Double(valueLoss)), ("entropy", Double(entropy)),
+      ("approx_kl", Double(approxKL)), ("clipfrac", Double(clipFraction)),
+      ("explained_variance", Double(explainedVariance)), ("grad_norm", Double(gradNorm)),
+      ("mean_reward", Double(meanReward)), ("minibatches", Double(minibatchesRun)),
+    ]
+  }
 }
 
 /// Multi-agent PPO with a shared, decentralized actor and a centralized critic on the global
@@ -39,7 +58,12 @@ public struct MAPPOUpdateStats: Sendable, Equatable {
 /// states with the (target) critic, computes GAE per stream, and runs clipped-surrogate epochs
 /// with masked policies (logit mask or the Eq. 2 context filter), a Huber or MSE critic, an
 /// entropy bonus and global-norm clipping. `policy` is the actor snapshot to publish.
-public struct MAPPO: Sendable {
+///
+/// With one agent, no agent id and a critic on the local observation (`stateDim ==
+/// observationDim`, the state being the observation), this is single-agent PPO: given the same
+/// weights, batch and settings (`maskMode: .logits`, `valueLoss: .mse`, `clipValueLoss: true`)
+/// one update leaves the same parameters as `PPO.update` (see `MAPPOTests`).
+public struct MAPPO: LearningAgent, Sendable {
   /// The hyperparameters.
   public let config: MAPPOConfig
   /// The trained networks.
@@ -227,7 +251,7 @@ public struct MAPPO: Sendable {
     let numMinibatches = Swift.min(config.numMinibatches, perEpoch)
     var clippedSamples: Float = 0
     for _ in 0..<config.updateEpochs {
-      for indices in Self.shuffledMinibatches(
+      for indices in Minibatches.shuffled(
         count: count, using: perEpoch, numMinibatches: numMinibatches, rng: &rng)
       {
         optimizer.learningRate = config.learningRateSchedule.rate(atStep: optimizerSteps)
@@ -244,6 +268,7 @@ public struct MAPPO: Sendable {
         }
         optimizer.update(&agent, along: grads)
         optimizerSteps += 1
+        if stats.minibatchesRun == 0 { stats.firstMinibatchPolicyLoss = step.policyLoss }
         stats.minibatchesRun += 1
         stats.learningRate = optimizer.learningRate
         stats.policyLoss = step.policyLoss
@@ -329,39 +354,8 @@ public struct MAPPO: Sendable {
 
   /// The configured critic loss (Huber or ½ MSE, clipped or not).
   private func criticLoss(values: Tensor, oldValues: Tensor, returns: Tensor) -> Tensor {
-    switch (config.valueLoss, config.clipValueLoss) {
-    case (.mse, false):
-      return PPOLoss.unclippedValueLoss(values: values, returns: returns)
-    case (.mse, true):
-      return PPOLoss.clippedValueLoss(
-        values: values, oldValues: oldValues, returns: returns, clipCoef: config.clipCoef)
-    case (.huber(let delta), false):
-      return PPOLoss.huberValueLoss(values: values, returns: returns, delta: delta)
-    case (.huber(let delta), true):
-      return PPOLoss.clippedHuberValueLoss(
-        values: values, oldValues: oldValues, returns: returns, clipCoef: config.clipCoef,
-        delta: delta)
-    }
-  }
-
-  /// A random permutation of `0..<count`, truncated to its first `used` entries and split into
-  /// `numMinibatches` near-equal minibatches.
-  private static func shuffledMinibatches(
-    count: Int, using used: Int, numMinibatches: Int, rng: inout Xoshiro256
-  ) -> [[Int]] {
-    var order = Array(0..<count)
-    for i in stride(from: count - 1, to: 0, by: -1) {
-      order.swapAt(i, Int.random(in: 0...i, using: &rng))
-    }
-    let base = used / numMinibatches
-    let larger = used % numMinibatches
-    var batches: [[Int]] = []
-    var start = 0
-    for b in 0..<numMinibatches {
-      let size = base + (b < larger ? 1 : 0)
-      batches.append(Array(order[start..<(start + size)]))
-      start += size
-    }
-    return batches
+    PPOLoss.valueLoss(
+      config.valueLoss, clipped: config.clipValueLoss, values: values, oldValues: oldValues,
+      returns: returns, clipCoef: config.clipCoef)
   }
 }

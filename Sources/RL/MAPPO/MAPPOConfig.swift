@@ -1,13 +1,5 @@
 import TensorModule
 
-/// The critic's regression loss.
-public enum ValueLossKind: Codable, Sendable, Equatable {
-  /// `½ (V − R)²` (CleanRL's PPO).
-  case mse
-  /// Huber with threshold `delta` (the paper's critic, δ = 1).
-  case huber(delta: Float)
-}
-
 /// Hyperparameters of MAPPO (shared actor, centralized critic). Defaults follow the paper
 /// (Sec. IV-A 4) where it gives a value and MAPPO/CleanRL practice otherwise.
 public struct MAPPOConfig: Codable, Sendable, Equatable {

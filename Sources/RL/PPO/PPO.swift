@@ -1,5 +1,3 @@
-import Envs
-import Foundation
 import SeededRandom
 import TensorModule
 
@@ -31,81 +29,81 @@ public struct PPOUpdateStats: Sendable, Equatable {
   /// The ratios `π_new / π_old` of the first minibatch of the update (all exactly 1 when the
   /// rollout's log-probabilities are reproduced by the training forward pass).
   public var firstMinibatchRatios: [Float] = []
+  /// The clipped surrogate loss of the first minibatch. Its ratios are 1, so it equals
+  /// `−mean(A)` over that minibatch: 0 with `normAdv`, the raw advantages' negated mean without.
+  public var firstMinibatchPolicyLoss: Float = 0
 
   /// Zeroed statistics.
   public init() {}
 }
 
-/// One rollout + update of `PPO.train`.
-public struct PPOIterationLog: Sendable {
-  /// 1-based iteration number.
-  public var iteration: Int
-  /// Environment steps so far (all environments).
-  public var globalStep: Int
-  /// The update's statistics.
-  public var stats: PPOUpdateStats
-  /// Episodes that ended during this iteration's rollout.
-  public var episodes: [EpisodeStatistics]
-  /// Environment steps per second since training started (rollout and update).
-  public var stepsPerSecond: Double
+extension PPOUpdateStats: UpdateStatistics {
+  /// The statistics under CleanRL's log names, plus `grad_norm`, `epochs` and `minibatches`.
+  public var scalars: [(name: String, value: Double)] {
+    [
+      ("learning_rate", Double(learningRate)), ("policy_loss", Double(policyLoss)),
+      ("value_loss", Double(valueLoss)), ("entropy", Double(entropy)),
+      ("old_approx_kl", Double(oldApproxKL)), ("approx_kl", Double(approxKL)),
+      ("clipfrac", Double(clipFraction)), ("explained_variance", Double(explainedVariance)),
+      ("grad_norm", Double(gradNorm)), ("epochs", Double(epochsRun)),
+      ("minibatches", Double(minibatchesRun)),
+    ]
+  }
 }
 
-/// Proximal Policy Optimization for discrete actions with CleanRL `ppo.py` semantics.
+/// The result of `PPO.act` for a batch of observations.
+public struct PPOAction: Sendable, Equatable {
+  /// Sampled actions `[batch]`.
+  public var actions: [Int]
+  /// `log π(a | s)` of the sampled actions `[batch]`.
+  public var logProbs: [Float]
+  /// Critic values `V(s)` `[batch]`.
+  public var values: [Float]
+}
+
+/// The PPO agent for discrete actions with CleanRL `ppo.py` semantics: networks, optimizer,
+/// config, `act` and `update`. Collection lives outside (`PPOTrainer` runs CleanRL's loop over
+/// a vector environment).
 ///
-/// Per iteration: anneal the learning rate, collect `numSteps` steps of `numEnvs` environments
-/// (same-step autoreset; truncated episodes bootstrap from the value of their final
-/// observation), compute GAE with terminated and truncated kept apart, then run `updateEpochs`
-/// epochs of `numMinibatches` shuffled minibatches of the clipped-surrogate loss with value
-/// clipping, an entropy bonus, advantage normalization and global-norm gradient clipping.
-public struct PPO<E: Environment>: Sendable
-where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
+/// `update` runs `updateEpochs` epochs of `numMinibatches` shuffled minibatches of the
+/// clipped-surrogate loss with value clipping, an entropy bonus, per-minibatch advantage
+/// normalization and global-norm gradient clipping, on a `RolloutBuffer` whose advantages are
+/// computed. The learning rate is `optimizer.learningRate` (the trainer anneals it).
+public struct PPO: LearningAgent, Sendable {
   /// The hyperparameters.
   public let config: PPOConfig
   /// The trained actor and critic.
   public var agent: ActorCritic
   /// Adam over `agent` (ε from `config.adamEpsilon`).
   public var optimizer: Adam
-  /// The vector environment.
-  public private(set) var envs: SyncVectorEnv<E>
-  /// The current rollout.
-  public private(set) var buffer: RolloutBuffer
-  /// Environment steps so far.
-  public private(set) var globalStep = 0
-  /// Iterations completed.
-  public private(set) var iteration = 0
-  /// Every finished episode, in order.
-  public private(set) var episodes: [EpisodeStatistics] = []
+  /// Floats per observation.
+  public let observationDim: Int
+  /// Discrete actions.
+  public let actionCount: Int
+  /// Updates completed.
+  public private(set) var updateCount = 0
+  /// The minibatch shuffles' stream.
   private var rng: Xoshiro256
-  private var nextObservations: [Float]
-  private let observationDim: Int
-  private let actionCount: Int
-  private var startTime: ContinuousClock.Instant?
 
-  /// Creates the learner: the agent is initialized from `seed`, and the environments are reset
-  /// with `seed` (environment `i` gets `seed + i`).
+  /// An agent with networks initialized from `seed` (which also seeds the minibatch shuffles).
   ///
-  /// - Throws: `RLInputError` for an invalid config or mismatched `numEnvs`.
-  public init(config: PPOConfig, envs: SyncVectorEnv<E>, seed: UInt64) throws {
+  /// - Throws: `RLInputError` for an invalid config or non-positive sizes.
+  public init(config: PPOConfig, observationDim: Int, actionCount: Int, seed: UInt64) throws {
     try config.validate()
-    guard envs.numEnvs == config.numEnvs else {
-      throw RLInputError(
-        component: "PPO.init", field: "envs",
-        reason: "has \(envs.numEnvs) environments, config.numEnvs is \(config.numEnvs)")
+    for (name, value) in [("observationDim", observationDim), ("actionCount", actionCount)]
+    where value < 1 {
+      throw RLInputError(component: "PPO.init", field: name, reason: "must be ≥ 1")
     }
     self.config = config
-    self.envs = envs
-    observationDim = envs.observationDim
-    actionCount = envs.singleActionSpace.n
+    self.observationDim = observationDim
+    self.actionCount = actionCount
     var rng = Xoshiro256(seed: seed)
     var initRNG = rng.split()
     agent = ActorCritic(
       observationDim: observationDim, actionCount: actionCount, hiddenSizes: config.hiddenSizes,
       rng: &initRNG)
     optimizer = Adam(learningRate: config.learningRate, epsilon: config.adamEpsilon)
-    buffer = try RolloutBuffer(
-      numSteps: config.numSteps, numEnvs: config.numEnvs, observationDim: observationDim)
     self.rng = rng
-    nextObservations = self.envs.reset(seed: seed).observations
   }
 
   /// The learning rate of 1-based `iteration`: CleanRL's `(1 − (iteration − 1) / numIterations)
@@ -116,46 +114,40 @@ where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
     return fraction * config.learningRate
   }
 
-  /// Fills `buffer` with one rollout of the current policy and computes advantages.
-  ///
-  /// - Returns: the episodes that ended during the rollout.
-  @discardableResult
-  public mutating func collectRollout() throws -> [EpisodeStatistics] {
-    let policy = agent.detached()  // acting builds no graph
-    let numEnvs = config.numEnvs
-    var finished: [EpisodeStatistics] = []
-    buffer.reset()
-    for _ in 0..<config.numSteps {
-      let observations = Tensor(shape: [numEnvs, observationDim], scalars: nextObservations)
-      let distribution = MaskedCategorical(logits: policy.logits(observations))
-      let actions = distribution.sample(using: &rng)
-      let logProbs = distribution.logProbability(of: actions).scalars
-      let values = policy.value(observations).scalars
-      let step = envs.step(actions)
-      var truncationValues = [Float](repeating: 0, count: numEnvs)
-      for i in 0..<numEnvs where step.truncated[i] && !step.terminated[i] {
-        guard let final = step.finalObservations[i] else { continue }
-        let finalObservation = Tensor(shape: [1, observationDim], scalars: final)
-        truncationValues[i] = policy.value(finalObservation).scalars[0]
-      }
-      try buffer.add(
-        observations: nextObservations, actions: actions, logProbs: logProbs,
-        rewards: step.rewards.map { Float($0) }, terminated: step.terminated,
-        truncated: step.truncated, values: values, truncationValues: truncationValues)
-      nextObservations = step.observations
-      globalStep += numEnvs
-      finished.append(contentsOf: step.finishedEpisodes)
-    }
-    let last = Tensor(shape: [numEnvs, observationDim], scalars: nextObservations)
-    try buffer.computeAdvantages(
-      lastValues: policy.value(last).scalars, gamma: config.gamma, lambda: config.gaeLambda)
-    episodes.append(contentsOf: finished)
-    return finished
+  /// Samples actions for `observations` `[batch, observationDim]` with a detached snapshot of
+  /// the networks (no graph), returning the actions, their log-probabilities and the values.
+  public func act(_ observations: Tensor, using rng: inout Xoshiro256) -> PPOAction {
+    let policy = agent.detached()
+    let distribution = MaskedCategorical(logits: policy.logits(observations))
+    let actions = distribution.sample(using: &rng)
+    let logProbs = distribution.logProbability(of: actions).scalars
+    return PPOAction(
+      actions: actions, logProbs: logProbs, values: policy.value(observations).scalars)
   }
 
-  /// One PPO update over the stored rollout: `updateEpochs` epochs of shuffled minibatches
-  /// (stopping early when `targetKL` is exceeded).
-  public mutating func update() -> PPOUpdateStats {
+  /// Critic values `[batch]` of `observations` `[batch, observationDim]` (no graph).
+  public func values(_ observations: Tensor) -> [Float] {
+    agent.critic.detached()(observations).scalars
+  }
+
+  /// One PPO update over the rollout in `buffer` (advantages computed): `updateEpochs` epochs
+  /// of shuffled minibatches, stopping early when `targetKL` is exceeded. The buffer is read
+  /// only; the collector resets it.
+  ///
+  /// - Throws: `RLInputError` when the buffer's observations do not fit the agent or it holds
+  ///   fewer samples than `numMinibatches`.
+  @discardableResult
+  public mutating func update(_ buffer: inout RolloutBuffer) throws -> PPOUpdateStats {
+    guard buffer.observationDim == observationDim else {
+      throw RLInputError(
+        component: "PPO.update", field: "buffer.observationDim",
+        reason: "is \(buffer.observationDim), the agent's is \(observationDim)")
+    }
+    guard buffer.count >= config.numMinibatches else {
+      throw RLInputError(
+        component: "PPO.update", field: "buffer",
+        reason: "holds \(buffer.count) samples, fewer than \(config.numMinibatches) minibatches")
+    }
     var stats = PPOUpdateStats()
     stats.learningRate = optimizer.learningRate
     var clippedSamples: Float = 0
@@ -164,10 +156,13 @@ where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
       let minibatches = buffer.minibatchIndices(
         numMinibatches: config.numMinibatches, rng: &rng)
       for indices in minibatches {
-        var (grads, step) = minibatchGradients(indices)
+        var (grads, step) = minibatchGradients(buffer, indices)
         stats.gradNorm = grads.clip(globalNorm: config.maxGradNorm)
         optimizer.update(&agent, along: grads)
-        if stats.minibatchesRun == 0 { stats.firstMinibatchRatios = step.ratios }
+        if stats.minibatchesRun == 0 {
+          stats.firstMinibatchRatios = step.ratios
+          stats.firstMinibatchPolicyLoss = step.policyLoss
+        }
         stats.minibatchesRun += 1
         stats.policyLoss = step.policyLoss
         stats.valueLoss = step.valueLoss
@@ -184,7 +179,9 @@ where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
     }
     stats.clipFraction = seenSamples > 0 ? clippedSamples / seenSamples : 0
     stats.explainedVariance = PPODiagnostics.explainedVariance(
-      predicted: buffer.values, target: buffer.returns)
+      predicted: Array(buffer.values.prefix(buffer.count)),
+      target: Array(buffer.returns.prefix(buffer.count)))
+    updateCount += 1
     return stats
   }
 
@@ -199,7 +196,9 @@ where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
 
   /// Forward and backward on one minibatch. A separate function so that the loss graph (which
   /// shares the parameters' storage) is gone before the optimizer mutates the parameters.
-  private func minibatchGradients(_ indices: [Int]) -> (Gradients, MinibatchStep) {
+  private func minibatchGradients(_ buffer: RolloutBuffer, _ indices: [Int]) -> (
+    Gradients, MinibatchStep
+  ) {
     let count = indices.count
     let observations = Tensor(
       shape: [count, observationDim], scalars: buffer.gatherObservations(indices))
@@ -218,11 +217,9 @@ where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
     let policyLoss = PPOLoss.clippedSurrogate(
       ratio: ratio, advantages: advantages, clipCoef: config.clipCoef)
     let newValues = agent.value(observations)
-    let valueLoss =
-      config.clipVloss
-      ? PPOLoss.clippedValueLoss(
-        values: newValues, oldValues: oldValues, returns: returns, clipCoef: config.clipCoef)
-      : PPOLoss.unclippedValueLoss(values: newValues, returns: returns)
+    let valueLoss = PPOLoss.valueLoss(
+      .mse, clipped: config.clipVloss, values: newValues, oldValues: oldValues,
+      returns: returns, clipCoef: config.clipCoef)
     let entropyBonus = PPOLoss.entropyBonus(entropy: distribution.entropy())
     let loss = policyLoss - config.entCoef * entropyBonus + config.vfCoef * valueLoss
     let grads = loss.backward()
@@ -231,33 +228,5 @@ where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
       policyLoss: policyLoss.scalar, valueLoss: valueLoss.scalar, entropy: entropyBonus.scalar,
       logRatios: logRatio.scalars, ratios: ratio.scalars)
     return (grads, step)
-  }
-
-  /// One iteration: set the (annealed) learning rate, collect a rollout, update.
-  public mutating func iterate() throws -> PPOIterationLog {
-    if startTime == nil { startTime = .now }
-    iteration += 1
-    optimizer.learningRate = learningRate(iteration: iteration)
-    let finished = try collectRollout()
-    let stats = update()
-    let elapsed = (ContinuousClock.now - startTime!).components
-    let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
-    return PPOIterationLog(
-      iteration: iteration, globalStep: globalStep, stats: stats, episodes: finished,
-      stepsPerSecond: seconds > 0 ? Double(globalStep) / seconds : 0)
-  }
-
-  /// Runs the remaining iterations of `config.numIterations`, calling `onIteration` after each.
-  public mutating func train(onIteration: (PPOIterationLog) throws -> Void = { _ in }) throws {
-    while iteration < config.numIterations {
-      try onIteration(try iterate())
-    }
-  }
-
-  /// Mean return of the last `count` finished episodes (nil before any episode ended).
-  public func meanReturn(lastEpisodes count: Int) -> Double? {
-    guard !episodes.isEmpty else { return nil }
-    let tail = episodes.suffix(count)
-    return tail.reduce(0) { $0 + $1.episodeReturn } / Double(tail.count)
   }
 }
