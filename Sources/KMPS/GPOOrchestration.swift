@@ -42,22 +42,6 @@ public struct GPOOrchestrationConfig: Codable, Sendable, Equatable {
         reason: "must be ≥ 0 (0 = at episode end), got \(updateEveryFrames)")
     }
   }
-
-  public init(from decoder: any Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = GPOOrchestrationConfig()
-    agent = try c.decodeIfPresent(GPOConfig.self, forKey: .agent) ?? d.agent
-    maskInfeasibleActions =
-      try c.decodeIfPresent(Bool.self, forKey: .maskInfeasibleActions) ?? d.maskInfeasibleActions
-    orchestrateCloudNodes =
-      try c.decodeIfPresent(Bool.self, forKey: .orchestrateCloudNodes) ?? d.orchestrateCloudNodes
-    singleGlobalCluster =
-      try c.decodeIfPresent(Bool.self, forKey: .singleGlobalCluster) ?? d.singleGlobalCluster
-    normalizeRewards =
-      try c.decodeIfPresent(Bool.self, forKey: .normalizeRewards) ?? d.normalizeRewards
-    updateEveryFrames =
-      try c.decodeIfPresent(Int.self, forKey: .updateEveryFrames) ?? d.updateEveryFrames
-  }
 }
 
 /// Whether the adapter trains or only acts.

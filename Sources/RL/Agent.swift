@@ -1,5 +1,5 @@
-/// The shape every learning agent in `RL` follows (`PPO`, `MAPPO`, `GPOAgent`, and the
-/// example `ReinforceAgent`).
+/// The shape every learning agent in `RL` follows (`PPO`, `MAPPO`, `GPOAgent`, `A2C`, `DDPG`,
+/// and the example `ReinforceAgent`).
 ///
 /// An agent is a value holding four things and nothing else:
 ///

@@ -21,7 +21,7 @@ public struct A2CBatch: Sendable {
 }
 
 /// What one A2C update measured.
-public struct A2CUpdateStats: Sendable, Equatable {
+public struct A2CUpdateStats: UpdateStatistics, Equatable {
   /// `−mean(log π(a|s) · A)`.
   public var policyLoss: Float = 0
   /// `½ · mean((V(s) − R)²)`.
@@ -54,7 +54,7 @@ public struct A2CUpdateStats: Sendable, Equatable {
 /// (`gaeLambda` 1: n-step returns), global-norm clipping, Adam.
 ///
 /// Collection lives outside: see `A2CTrainer`, or fill an `A2CBatch` with `act`'s outputs.
-public struct A2C: Sendable {
+public struct A2C: LearningAgent, Sendable {
   /// The hyperparameters.
   public let config: A2CConfig
   /// The trained networks.

@@ -2,7 +2,7 @@ import SeededRandom
 import TensorModule
 
 /// What one DDPG update measured (CleanRL logs these every 100 steps).
-public struct DDPGUpdateStats: Sendable, Equatable {
+public struct DDPGUpdateStats: UpdateStatistics, Equatable {
   /// Mean Q(s, a) of the minibatch's stored actions, before the step.
   public var qValues: Float = 0
   /// `mean((Q(s, a) − y)²)` with `y = r + γ (1 − terminated) Q'(s', μ'(s'))`.
@@ -30,7 +30,7 @@ public struct DDPGUpdateStats: Sendable, Equatable {
 /// one Q step per update with an actor step every `policyFrequency` updates.
 ///
 /// Collection lives outside: see `DDPGTrainer`, or fill a `ReplayBuffer` with `act`'s actions.
-public struct DDPG: Sendable {
+public struct DDPG: LearningAgent, Sendable {
   /// The hyperparameters.
   public let config: DDPGConfig
   /// The policy μ.
