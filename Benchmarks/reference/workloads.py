@@ -40,7 +40,7 @@ EMB = 24                      # embedding width D
 GNN_HIDDEN = [64, 32]         # hidden layers of every f_i, h_i
 HOPS = 3                      # node-level message-passing rounds (Eq. 4)
 ACTOR_HIDDEN = [128, 64, 32]  # NodeActor / ServiceActor hidden layers
-SELECTED_NODES = 2            # H
+SELECTED_NODES = 3            # H = the Fig. 7 environment's actions per frame
 CLUSTERS = 3
 EDGE_PER_CLUSTER = 6
 CLOUD_NODES = 6
@@ -55,10 +55,10 @@ MATMUL_SHAPES = [(1, 175, 256), (1, 256, 128), (1, 128, 32),
 
 
 def gpo_graph():
-    """The GraphInput of BenchWorkloads/GPOWorkload.swift (EdgeCloudGraph.graphInput on the default
-    topology): node n's group is its cluster (cloud nodes: group 3, the cloud master); messages
-    flow n' -> n for every other node n' of the same group (complete graphs, 120 edges); eAP of
-    a node = its group; cluster of eAP b = b (4 clusters)."""
+    """The GraphInput of BenchWorkloads/GPOWorkload.swift (KMPS.GPOOrchestration.graphInput on the
+    Fig. 7 topology): node n's group is its cluster (cloud nodes: group 3, the cloud master);
+    messages flow n' -> n for every other node n' of the same group (complete graphs, 120 edges);
+    eAP of a node = its group; every eAP in one global cluster."""
     group = [n // EDGE_PER_CLUSTER if n < CLUSTERS * EDGE_PER_CLUSTER else CLUSTERS
              for n in range(NODES)]
     src, dst = [], []
@@ -68,7 +68,7 @@ def gpo_graph():
                 src.append(m)
                 dst.append(n)
     node_eap = group
-    eap_cluster = list(range(EAPS))
+    eap_cluster = [0] * EAPS  # one global cluster (GPOOrchestrationConfig.singleGlobalCluster)
     node_cluster = [eap_cluster[b] for b in node_eap]
     return src, dst, node_eap, eap_cluster, node_cluster
 

@@ -1,4 +1,5 @@
 import Envs
+import KMPS
 import RL
 import SeededRandom
 import TensorModule
@@ -45,14 +46,15 @@ public enum EdgeCloudGraph {
   }
 }
 
-/// Real GPO inference (Fig. 17's 50 consecutive orchestration decisions): the RL module's
-/// `HierarchicalEncoder` + NodeActor/ServiceActor of a detached `GPOPolicy` (paper sizes:
-/// 24-d embeddings, f/h hidden 64-32, 3 hops, actors hidden 128-64-32, H = 2 nodes) on graph
-/// observations of the default EdgeCloud topology (3 clusters × 6 edge nodes + 6 cloud nodes:
-/// 24 nodes, 29 features each; 4 eAPs incl. the cloud master, 13 features each; 4 clusters;
-/// 120 directed edges, complete graphs inside each cluster and among the cloud nodes).
+/// Real GPO inference (Fig. 17's 50 consecutive orchestration decisions) by the orchestrator
+/// that `experiment fig7` trains: `KMPS.GPOOrchestration` for the KMPS series in the Fig. 7
+/// environment (paper sizes: 24-d embeddings, f/h hidden 64-32, 3 hops, actors hidden 128-64-32;
+/// H = 3 nodes, the environment's actions per frame; one global cluster, so the cluster
+/// embedding is the paper's z_τ), acting through its detached `GPOPolicy` on the adapter's own
+/// graph input: 24 nodes with 29 features each, 4 eAPs incl. the cloud master with 13 features
+/// each, 120 directed edges (complete graphs inside each cluster and among the cloud nodes).
 ///
-/// The 50 graphs are real simulator states: the default config with the bundled trace at
+/// The 50 graphs are real simulator states: the Fig. 7 environment with the bundled trace at
 /// 600 req/s, least-utilized dispatch and the HPA, observed every 20 slots.
 /// `reference/workloads.py` builds the same network and the same graph shapes.
 public struct GPOInferenceWorkload: Sendable {
@@ -65,25 +67,28 @@ public struct GPOInferenceWorkload: Sendable {
   ///
   /// - Throws: if the trace cannot be loaded or an observation does not convert.
   public init(seed: UInt64 = 13, count: Int = BenchShapes.consecutiveGPOInferences) throws {
-    let config = EdgeCloudConfig.benchDefault(requestsPerSecond: 600)
+    var training = DispatchTrainingConfig.kmps()
+    training.environment.workload.tracePath = BenchPaths.tracePath
+    var config = training.environment(for: .kmps)
+    config.workload.meanRequestsPerSecond = 600
     var sim = try EdgeCloudSimulator(config: config, seed: seed)
+    let orchestrator = try GPOOrchestration(variant: .gpo, simulator: sim, seed: seed)
     var dispatch = LeastUtilizedPolicy()
     var hpa = HPAController(config: config.hpa)
     var actions: [OrchestrationAction] = []
     var graphs: [GraphInput] = []
+    // Not the simulator's run loop: this one stops after `count` observations.
     while graphs.count < count, sim.beginSlot() {
       actions.removeAll(keepingCapacity: true)
       hpa.orchestrate(sim, &actions)
       for a in actions { sim.apply(a) }
       sim.runDecisionRounds(policy: &dispatch)
       _ = sim.endSlot()
-      if sim.slot % 20 == 0 { graphs.append(try EdgeCloudGraph.graphInput(sim.graphObservation())) }
+      if sim.slot % 20 == 0 { graphs.append(try orchestrator.graphInput(sim)) }
     }
     precondition(graphs.count == count, "GPOInferenceWorkload: episode too short for \(count)")
     self.graphs = graphs
-    var rng = Xoshiro256(seed: seed)
-    let topology = GPOTopology(graph: graphs[0], serviceCount: sim.serviceCount)
-    policy = GPOPolicy(config: GPOConfig(), topology: topology, rng: &rng).detached()
+    policy = orchestrator.agent.policy.detached()
   }
 
   /// A scratch already grown by one inference (so timed inferences do not allocate it).

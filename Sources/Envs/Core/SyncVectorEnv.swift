@@ -34,6 +34,15 @@ public struct EpisodeStatistics: Sendable, Hashable, Codable {
   }
 }
 
+extension Collection where Element == EpisodeStatistics {
+  /// Mean return of the last `count` episodes (all of them if fewer), or nil when there are none.
+  public func meanReturn(last count: Int) -> Double? {
+    guard !isEmpty else { return nil }
+    let tail = suffix(count)
+    return tail.reduce(0) { $0 + $1.episodeReturn } / Double(tail.count)
+  }
+}
+
 /// The batched result of `SyncVectorEnv.step`.
 public struct VectorStep: Sendable {
   /// Observations after the step, flat `[numEnvs * observationDim]`, env-major.

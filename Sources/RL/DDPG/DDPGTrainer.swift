@@ -88,8 +88,6 @@ where E.Observation == [Float], E.Action == [Float], E.ActionSpace == Box {
 
   /// Mean return of the last `count` finished episodes (nil before any episode ended).
   public func meanReturn(lastEpisodes count: Int) -> Double? {
-    guard !episodes.isEmpty else { return nil }
-    let tail = episodes.suffix(count)
-    return tail.reduce(0) { $0 + $1.episodeReturn } / Double(tail.count)
+    episodes.meanReturn(last: count)
   }
 }
