@@ -19,33 +19,6 @@ public enum BenchPaths {
   }
 }
 
-/// The EdgeCloud simulator's graph observation as the RL module's `GraphInput`.
-public enum EdgeCloudGraph {
-  /// Converts one observation: node features and the node → eAP → cluster hierarchy as they
-  /// are, eAP features kept, and the CSR adjacency `ζ(n)` turned into directed edges
-  /// `n' → n` for every `n' ∈ ζ(n)` (a message flows from each neighbour into `n`).
-  ///
-  /// - Throws: `RLInputError` if the observation is inconsistent.
-  public static func graphInput(_ g: EdgeCloudGraphObservation) throws -> GraphInput {
-    let nodeCount = g.nodeEAP.count
-    var sources: [Int] = []
-    var targets: [Int] = []
-    sources.reserveCapacity(g.adjacencyIndices.count)
-    targets.reserveCapacity(g.adjacencyIndices.count)
-    for n in 0..<nodeCount {
-      for i in g.adjacencyOffsets[n]..<g.adjacencyOffsets[n + 1] {
-        sources.append(g.adjacencyIndices[i])
-        targets.append(n)
-      }
-    }
-    return try GraphInput(
-      nodeFeatures: g.nodeFeatures, featureDim: g.nodeFeatureCount, edgeSources: sources,
-      edgeTargets: targets, nodeEAP: g.nodeEAP, eapCluster: g.eapCluster,
-      clusterCount: (g.eapCluster.max() ?? 0) + 1, eapFeatures: g.eapFeatures,
-      eapFeatureDim: g.eapFeatureCount)
-  }
-}
-
 /// Real GPO inference (Fig. 17's 50 consecutive orchestration decisions) by the orchestrator
 /// that `experiment fig7` trains: `KMPS.GPOOrchestration` for the KMPS series in the Fig. 7
 /// environment (paper sizes: 24-d embeddings, f/h hidden 64-32, 3 hops, actors hidden 128-64-32;
