@@ -46,10 +46,16 @@ extension EpisodeBound {
         }
       }
     }
-    // Requests in entry order, activated bucket by bucket.
-    let order = feasible.sorted { a, b in
-      (inst.requests[a].entryMs, a) < (inst.requests[b].entryMs, b)
+    guard let dispatchMs = dispatchTimes(inst, feasible: feasible, options: options) else {
+      return false
     }
+    // Release on group g: dispatch + the delay to g.
+    func release(_ j: Int, _ g: Int) -> Double {
+      dispatchMs[j] + inst.minDelayMs[inst.requests[j].eap][g]
+    }
+    let nearest = inst.minDelayMs.map { $0.min() ?? .infinity }
+    // Requests in dispatch order, activated bucket by bucket.
+    let order = feasible.sorted { a, b in (dispatchMs[a], a) < (dispatchMs[b], b) }
     var need = [Double](repeating: 0, count: inst.requests.count)
     for j in feasible { need[j] = inst.requests[j].executionMs }
     var next = 0
@@ -57,17 +63,17 @@ extension EpisodeBound {
     for u in 0..<bucketCount {
       let start = Double(u) * delta
       let end = min(Double(u + 1) * delta, inst.horizonMs)
-      while next < order.count && inst.requests[order[next]].entryMs < end {
+      while next < order.count && dispatchMs[order[next]] < end {
         active.append(order[next])
         next += 1
       }
       // Least laxity first (time left in the window minus work left), then deadline.
-      func laxity(_ j: Int) -> Double {
-        let r = inst.requests[j]
-        let release = (0..<groupCount).map { inst.earliestStartMs(r, group: $0) }.min()!
-        return inst.latestFinishMs(r) - max(start, release) - need[j]
-      }
-      let keys = Dictionary(uniqueKeysWithValues: active.map { ($0, laxity($0)) })
+      let keys = Dictionary(
+        uniqueKeysWithValues: active.map { j in
+          let r = inst.requests[j]
+          let first = dispatchMs[j] + nearest[r.eap]
+          return (j, inst.latestFinishMs(r) - max(start, first) - need[j])
+        })
       active.sort { a, b in
         (keys[a]!, inst.latestFinishMs(inst.requests[a]), a)
           < (keys[b]!, inst.latestFinishMs(inst.requests[b]), b)
@@ -76,12 +82,14 @@ extension EpisodeBound {
         let r = inst.requests[j]
         let finish = inst.latestFinishMs(r)
         let memGB = inst.replicaMemoryGB[r.service] + r.memoryGB
-        let groups = (0..<groupCount).filter { inst.isFeasible(r, group: $0) }
-          .sorted { inst.earliestStartMs(r, group: $0) < inst.earliestStartMs(r, group: $1) }
-        for g in groups where need[j] > 1e-9 {
-          let overlap = min(end, finish) - max(start, inst.earliestStartMs(r, group: g))
+        // On one node at a time: at most the bucket's time after reaching the nearest group.
+        var room = max(0, min(end, finish) - max(start, dispatchMs[j] + nearest[r.eap]))
+        let groups = (0..<groupCount).filter { release(j, $0) + r.executionMs <= finish }
+          .sorted { release(j, $0) < release(j, $1) }
+        for g in groups where need[j] > 1e-9 && room > 1e-9 {
+          let overlap = min(end, finish) - max(start, release(j, g))
           let i = g * bucketCount + u
-          var take = min(overlap, r.executionMs, need[j], cpuLeft[i] / r.cpuCores)
+          var take = min(overlap, room, need[j], cpuLeft[i] / r.cpuCores)
           if memGB > 0 { take = min(take, memLeft[i] / memGB) }
           take = min(take, countLeft[i])
           let k = (g * services + r.service) * bucketCount + u
@@ -92,6 +100,7 @@ extension EpisodeBound {
           countLeft[i] -= take
           if !replicaLeft.isEmpty { replicaLeft[k] -= take }
           need[j] -= take
+          room -= take
         }
       }
       // A request whose window closed with work left does not fit.
@@ -101,5 +110,43 @@ extension EpisodeBound {
       active.removeAll { need[$0] <= 1e-6 }
     }
     return active.isEmpty && next == order.count
+  }
+
+  /// Dispatch times for the certificate: each eAP dispatches at most its budget per slot,
+  /// earliest latest-dispatch time first (optimal for unit jobs); nil when some feasible
+  /// request would be dispatched too late. Without budget rows, every request leaves at entry.
+  static func dispatchTimes(
+    _ inst: BoundInstance, feasible: [Int], options: EpisodeBoundOptions
+  ) -> [Double]? {
+    var out = inst.requests.map(\.entryMs)
+    guard options.dispatchBudgetRows && inst.dispatchBudgetPerSlot < Int.max else { return out }
+    let slot = inst.slotMs
+    let nearest = inst.minDelayMs.map { $0.min() ?? .infinity }
+    func latestDispatch(_ j: Int) -> Double {
+      let r = inst.requests[j]
+      return inst.latestFinishMs(r) - r.executionMs - nearest[r.eap]
+    }
+    for b in inst.minDelayMs.indices {
+      let mine = feasible.filter { inst.requests[$0].eap == b }
+        .sorted { (inst.requests[$0].entryMs, $0) < (inst.requests[$1].entryMs, $1) }
+      var next = 0
+      var pending: [Int] = []
+      var sigma = 0
+      while next < mine.count || !pending.isEmpty {
+        let now = Double(sigma) * slot
+        while next < mine.count && inst.requests[mine[next]].entryMs <= now + 1e-9 {
+          pending.append(mine[next])
+          next += 1
+        }
+        pending.sort { (latestDispatch($0), $0) > (latestDispatch($1), $1) }
+        for _ in 0..<min(inst.dispatchBudgetPerSlot, pending.count) {
+          let j = pending.removeLast()
+          guard now <= latestDispatch(j) else { return nil }
+          out[j] = now
+        }
+        sigma += 1
+      }
+    }
+    return out
   }
 }
