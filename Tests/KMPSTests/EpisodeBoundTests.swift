@@ -234,3 +234,27 @@ func theBoundIsAboveWhatHeuristicsReach(rate: Double, seed: UInt64) throws {
   #expect(squeezed.bound <= lp.bound)
   #expect(squeezed.binding.contains { $0.binding > 0 })
 }
+
+@Test func theDispatchBudgetDelaysTheSecondRequest() throws {
+  // Budget 1 per 250-ms slot: the second request leaves at 250 ms, after its deadline.
+  var inst = tinyInstance(cores: 8, requests: [job(deadline: 150), job(deadline: 150)])
+  inst.dispatchBudgetPerSlot = 1
+  var lpOnly = options(bucketMs: 50)
+  lpOnly.tryCertificate = false
+  let r = try EpisodeBound.solve(inst, options: lpOnly)
+  #expect(abs(r.bound - 0.5) < 1e-6)
+  #expect(r.binding.contains { $0.resource == "dispatch" && $0.group == "eAP 0" && $0.binding > 0 })
+  #expect(abs(try EpisodeBound.solve(inst, options: options(bucketMs: 50)).bound - 0.5) < 1e-6)
+  // A later deadline lets it go in the next slot; a budget of 2 sends both at once.
+  inst.requests[1].deadlineMs = 400
+  #expect(abs(try EpisodeBound.solve(inst, options: lpOnly).bound - 1) < 1e-6)
+  #expect(try EpisodeBound.solve(inst, options: options(bucketMs: 50)).certified)
+  inst.requests[1].deadlineMs = 150
+  inst.dispatchBudgetPerSlot = 2
+  #expect(abs(try EpisodeBound.solve(inst, options: lpOnly).bound - 1) < 1e-6)
+  // Without the budget rows the LP ignores it.
+  inst.dispatchBudgetPerSlot = 1
+  var noBudget = lpOnly
+  noBudget.dispatchBudgetRows = false
+  #expect(abs(try EpisodeBound.solve(inst, options: noBudget).bound - 1) < 1e-6)
+}

@@ -87,6 +87,9 @@ public struct BoundProbeRow: Sendable {
   public var bound: EpisodeBoundResult
   /// The LP bound with the initial (warm-up) placement fixed (valid without orchestration).
   public var fixedPlacementBound: Double?
+  /// The bound in the environments of the other series: B1 and Greedy_Native (no
+  /// cross-cluster), B3 (no cross-cluster, centralized decisions).
+  public var seriesBounds: [(name: String, bound: Double)]
   /// Why requests are infeasible.
   public var infeasibility: InfeasibilityBreakdown
   /// Heuristic name → throughput on the same episode.
@@ -187,6 +190,14 @@ public enum BoundReport {
         fixed.groups = BoundInstance.groups(
           config: env, topology: topology, fixedPlacement: placement)
         let fixedBound = try EpisodeBound.solve(fixed, options: options).bound
+        var seriesBounds: [(name: String, bound: Double)] = []
+        for series in [DispatchSeries.b1, .b3] {
+          let e = config.environment(for: series)
+          let inst = try BoundInstance.episode(
+            config: e.with(timing: timing), trace: trace, seed: episodeSeed, workload: workload)
+          let name = series == .b1 ? "B1/GN bound" : "B3 bound"
+          seriesBounds.append((name, try EpisodeBound.solve(inst, options: options).bound))
+        }
         let simulationStart = ContinuousClock.now
         let heuristics: [(name: String, throughput: Double)] = [
           ("random", try simulate(env, RandomValidPolicy(seed: episodeSeed ^ 0x5EED))),
@@ -198,6 +209,7 @@ public enum BoundReport {
         let row = BoundProbeRow(
           loadRequestsPerSecond: config.loadRequestsPerSecond, profile: config.profile,
           seed: seed, episode: episode, bound: bound, fixedPlacementBound: fixedBound,
+          seriesBounds: seriesBounds,
           infeasibility: InfeasibilityBreakdown(instance), heuristics: heuristics,
           boundSeconds: (simulationStart - boundStart).seconds,
           simulationSeconds: (ContinuousClock.now - simulationStart).seconds)
@@ -212,17 +224,20 @@ public enum BoundReport {
   public static func table(_ rows: [BoundProbeRow]) -> String {
     func pct(_ x: Double) -> String { String(format: "%.1f", 100 * x) }
     let names = rows.first?.heuristics.map(\.name) ?? []
+    let boundNames = rows.first?.seriesBounds.map(\.name) ?? []
     var out =
-      "| load | profile | seed | ep | arrived | LP bound | fixed-pl. bound | fluid | feasible | "
+      "| load | profile | seed | ep | arrived | LP bound | fixed-pl. bound | "
+      + boundNames.map { $0 + " | " }.joined() + "fluid | feasible | "
       + names.joined(separator: " | ") + " | LP s |\n"
-    out += "|" + String(repeating: "---|", count: 10 + names.count) + "\n"
+    out += "|" + String(repeating: "---|", count: 10 + boundNames.count + names.count) + "\n"
     for r in rows {
       let b = r.bound
-      let cells = [
-        String(Int(r.loadRequestsPerSecond)), r.profile.rawValue, String(r.seed),
-        String(r.episode), String(b.arrived), pct(b.bound),
-        r.fixedPlacementBound.map(pct) ?? "-", pct(b.fluidBound), pct(b.feasibleShare),
-      ]
+      let cells =
+        [
+          String(Int(r.loadRequestsPerSecond)), r.profile.rawValue, String(r.seed),
+          String(r.episode), String(b.arrived), pct(b.bound),
+          r.fixedPlacementBound.map(pct) ?? "-",
+        ] + r.seriesBounds.map { pct($0.bound) } + [pct(b.fluidBound), pct(b.feasibleShare)]
       let h = r.heuristics.map { pct($0.throughput) }
       out +=
         "| " + (cells + h + [String(format: "%.1f", b.solveSeconds)]).joined(separator: " | ")
