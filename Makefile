@@ -1,7 +1,7 @@
 # Entry points. Every target that builds first installs missing Debian packages (sudo when not root).
 SHELL := /bin/bash
 SWIFT ?= swift
-PACKAGES := libopenblas-dev liblapacke-dev pkg-config gnuplot-nox
+PACKAGES := libopenblas-dev liblapacke-dev libglpk-dev pkg-config gnuplot-nox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export OPENBLAS_NUM_THREADS ?= 1
 

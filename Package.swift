@@ -24,6 +24,12 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
     ),
+    // GLPK, the LP solver of the episode upper bound (Debian: libglpk-dev; no pkg-config file).
+    .systemLibrary(
+      name: "CGLPK",
+      path: "Sources/CGLPK",
+      providers: [.apt(["libglpk-dev"]), .brew(["glpk"])]
+    ),
     // AVX2/FMA kernels for small products, selected at run time (C: function-level target
     // attributes, so the build needs no machine flags).
     .target(name: "CKernels"),
@@ -45,8 +51,10 @@ let package = Package(
     ),
     .target(name: "RL", dependencies: ["TensorModule", "Envs", "SeededRandom"]),
     // The KMPS scheduler: learned dispatcher, three-time-scale coordinator, GPO orchestration
-    // adapter, dispatch training loops and the series of the paper's figures.
-    .target(name: "KMPS", dependencies: ["TensorModule", "Envs", "RL", "SeededRandom"]),
+    // adapter, dispatch training loops and the series of the paper's figures; the episode upper
+    // bound (an LP solved with GLPK).
+    .target(
+      name: "KMPS", dependencies: ["TensorModule", "Envs", "RL", "SeededRandom", "CGLPK"]),
     .executableTarget(
       name: "Experiments",
       dependencies: [
