@@ -136,7 +136,7 @@ private func episodeConfig(rate: Double, slots: Int) -> (EdgeCloudConfig, Worklo
   sim.reset(seed: 9, workload: workload)
   var seen: [Double] = []
   var cloud = ClosureDispatchPolicy { d, sim in
-    seen.append(d.deadlineMs)
+    seen.append(d.decision.deadlineMs)
     return sim.topology.cloudTarget
   }
   sim.run(dispatch: &cloud)

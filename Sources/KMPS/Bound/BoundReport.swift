@@ -103,18 +103,15 @@ public struct BoundProbeRow: Sendable {
 /// The release-mode measurement behind the "KMPS must learn" diagnosis: fig7's episodes,
 /// their upper bound, and the heuristic references on the same episodes.
 public enum BoundReport {
-  /// Fig. 7's training setup (the defaults of `experiment fig7`; MAPPO details unused here).
+  /// Fig. 7's training setup (`DispatchTrainingConfig.kmps()`, the defaults of `experiment
+  /// fig7`) at another load or profile; the MAPPO details are unused here.
   public static func fig7Training(
     loadRequestsPerSecond: Double = 600, profile: LoadProfileKind = .bursts
   ) -> DispatchTrainingConfig {
-    var env = EdgeCloudConfig()
-    env.dispatch.eapDequeue = .hybrid
-    env.dispatch.nodeDequeue = .hybrid
-    env.dispatch.urgentRescheduling = true
-    return DispatchTrainingConfig(
-      environment: env, mappo: MAPPOConfig(), curriculum: [], episodes: 50, episodeSlots: 200,
-      loadRequestsPerSecond: loadRequestsPerSecond, profile: profile, orchestration: .gpo,
-      reward: .request, weightSyncEverySlots: 20, warmupPlacementSlots: 1200)
+    var config = DispatchTrainingConfig.kmps()
+    config.loadRequestsPerSecond = loadRequestsPerSecond
+    config.profile = profile
+    return config
   }
 
   /// Fig. 7's warm-up placement: Greedy_Native + HPA for `warmupPlacementSlots` slots at the
