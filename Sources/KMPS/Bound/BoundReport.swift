@@ -73,6 +73,34 @@ public struct InfeasibilityBreakdown: Sendable, Equatable {
   }
 }
 
+/// What one heuristic reached on an episode, and where its failures happened.
+public struct HeuristicOutcome: Sendable, Equatable {
+  /// Display name.
+  public var name: String
+  /// On-time completions / arrivals.
+  public var throughput: Double
+  /// Shares of the arrivals that expired in an eAP queue, in a node or cloud queue, while
+  /// running, or were still in the system at the end.
+  public var failedAtEAP: Double
+  /// See `failedAtEAP`.
+  public var failedInQueue: Double
+  /// See `failedAtEAP`.
+  public var failedRunning: Double
+  /// See `failedAtEAP`.
+  public var leftInSystem: Double
+
+  /// Reads the outcome of a finished episode.
+  public init(name: String, metrics m: EdgeCloudMetrics, inSystem: Int) {
+    let n = Double(max(m.arrived, 1))
+    self.name = name
+    throughput = m.throughput
+    failedAtEAP = Double(m.failedAtEAP) / n
+    failedInQueue = Double(m.failedInQueue) / n
+    failedRunning = Double(m.failedRunning) / n
+    leftInSystem = Double(inSystem) / n
+  }
+}
+
 /// One episode of the bound probe: the bounds and the heuristics' throughput.
 public struct BoundProbeRow: Sendable {
   /// Target load, req/s.
@@ -92,8 +120,8 @@ public struct BoundProbeRow: Sendable {
   public var seriesBounds: [(name: String, bound: Double)]
   /// Why requests are infeasible.
   public var infeasibility: InfeasibilityBreakdown
-  /// Heuristic name → throughput on the same episode.
-  public var heuristics: [(name: String, throughput: Double)]
+  /// The heuristics on the same episode.
+  public var heuristics: [HeuristicOutcome]
   /// Wall-clock seconds: both bounds, and all simulations.
   public var boundSeconds: Double
   /// See `boundSeconds`.
@@ -138,10 +166,13 @@ public enum BoundReport {
   /// the KMPS environment, the fixed-placement bound, the infeasibility breakdown and random
   /// valid (cross-cluster), least-utilized (cross-cluster), queue-aware (all with HPA, KMPS
   /// environment), queue-aware without orchestration, and Greedy_Native (own cluster, FIFO, no
-  /// rescheduling, HPA). With `warmup`, episodes start from fig7's warm-up placement.
+  /// rescheduling, HPA). With `warmup`, episodes start from fig7's warm-up placement; without
+  /// `extraBounds`, only the KMPS environment's bound is solved (no fixed-placement or
+  /// per-series bounds: quicker calibration probes).
   public static func run(
     config base: DispatchTrainingConfig, trace: AlibabaTrace?, seeds: [UInt64], episodes: Int,
-    warmup: Bool = true, options: EpisodeBoundOptions = EpisodeBoundOptions(),
+    warmup: Bool = true, extraBounds: Bool = true,
+    options: EpisodeBoundOptions = EpisodeBoundOptions(),
     progress: (BoundProbeRow) -> Void = { _ in }
   ) throws -> [BoundProbeRow] {
     var config = base
@@ -164,8 +195,8 @@ public enum BoundReport {
       for episode in 1...max(1, episodes) {
         let episodeSeed = DispatchTraining.episodeSeed(seed, phase: 2, episode: episode)
         func simulate<D: DispatchPolicy>(
-          _ e: EdgeCloudConfig, _ policy: D, orchestrate: Bool = true
-        ) throws -> Double {
+          _ name: String, _ e: EdgeCloudConfig, _ policy: D, orchestrate: Bool = true
+        ) throws -> HeuristicOutcome {
           var sim = try config.episodeSimulator(
             e, slots: config.episodeSlots, loadFraction: 1, profile: config.profile,
             seed: episodeSeed, trace: trace)
@@ -176,32 +207,39 @@ public enum BoundReport {
           } else {
             sim.run(dispatch: &p)
           }
-          return sim.metrics.throughput
+          return HeuristicOutcome(name: name, metrics: sim.metrics, inSystem: sim.liveRequests)
         }
         let boundStart = ContinuousClock.now
         let instance = try BoundInstance.episode(
           config: env.with(timing: timing), trace: trace, seed: episodeSeed, workload: workload)
         let bound = try EpisodeBound.solve(instance, options: options)
-        var fixed = instance
-        let topology = EdgeCloudTopology(env.topology)
-        fixed.groups = BoundInstance.groups(
-          config: env, topology: topology, fixedPlacement: placement)
-        let fixedBound = try EpisodeBound.solve(fixed, options: options).bound
+        var fixedBound: Double? = nil
         var seriesBounds: [(name: String, bound: Double)] = []
-        for series in [DispatchSeries.b1, .b3] {
-          let e = config.environment(for: series)
-          let inst = try BoundInstance.episode(
-            config: e.with(timing: timing), trace: trace, seed: episodeSeed, workload: workload)
-          let name = series == .b1 ? "B1/GN bound" : "B3 bound"
-          seriesBounds.append((name, try EpisodeBound.solve(inst, options: options).bound))
+        if extraBounds {
+          var fixed = instance
+          fixed.groups = BoundInstance.groups(
+            config: env, topology: EdgeCloudTopology(env.topology), fixedPlacement: placement)
+          fixedBound = try EpisodeBound.solve(fixed, options: options).bound
+          for series in [DispatchSeries.b1, .b3] {
+            let e = config.environment(for: series)
+            let inst = try BoundInstance.episode(
+              config: e.with(timing: timing), trace: trace, seed: episodeSeed, workload: workload)
+            let name = series == .b1 ? "B1/GN bound" : "B3 bound"
+            seriesBounds.append((name, try EpisodeBound.solve(inst, options: options).bound))
+          }
         }
         let simulationStart = ContinuousClock.now
-        let heuristics: [(name: String, throughput: Double)] = [
-          ("random", try simulate(env, RandomValidPolicy(seed: episodeSeed ^ 0x5EED))),
-          ("LU cross", try simulate(env, LeastUtilizedPolicy(allowCrossCluster: true))),
-          ("queue-aware", try simulate(env, QueueAwarePolicy())),
-          ("QA no orch.", try simulate(env, QueueAwarePolicy(), orchestrate: false)),
-          ("Greedy_Native", try simulate(greedyEnv, LeastUtilizedPolicy(allowCrossCluster: false))),
+        var edfEnv = env
+        edfEnv.dispatch.eapDequeue = .edf
+        edfEnv.dispatch.nodeDequeue = .edf
+        let heuristics = [
+          try simulate("random", env, RandomValidPolicy(seed: episodeSeed ^ 0x5EED)),
+          try simulate("LU cross", env, LeastUtilizedPolicy(allowCrossCluster: true)),
+          try simulate("queue-aware", env, QueueAwarePolicy()),
+          try simulate("QA no orch.", env, QueueAwarePolicy(), orchestrate: false),
+          try simulate("QA EDF", edfEnv, QueueAwarePolicy()),
+          try simulate(
+            "Greedy_Native", greedyEnv, LeastUtilizedPolicy(allowCrossCluster: false)),
         ]
         let row = BoundProbeRow(
           loadRequestsPerSecond: config.loadRequestsPerSecond, profile: config.profile,
