@@ -250,6 +250,26 @@ extension DispatchTrainingConfig {
   }
 }
 
+extension DispatchTrainingConfig {
+  /// The replica placement `d[w][n]` Kubernetes' HPA reaches with Greedy_Native dispatch after
+  /// `warmupPlacementSlots` slots at the target load (steady profile, seed 0), with replicas
+  /// pending removal already gone: the initial placement of fig7's episodes.
+  public func hpaWarmupPlacement(trace: AlibabaTrace?) throws -> [[Int]] {
+    var env = environment
+    env.dispatch.crossCluster = false
+    var sim = try episodeSimulator(
+      env, slots: warmupPlacementSlots, loadFraction: 1, profile: .steady, seed: 0,
+      trace: trace)
+    var policy = LeastUtilizedPolicy(allowCrossCluster: false)
+    var hpa = HPAController(config: env.hpa)
+    sim.run(dispatch: &policy, orchestration: &hpa)
+    let nodes = sim.topology.nodeCount
+    return (0..<sim.serviceCount).map { w in
+      (0..<nodes).map { n in sim.activeReplicas(service: w, node: n) }
+    }
+  }
+}
+
 /// What one recorded episode measured.
 public struct EpisodeRecord: Sendable, Equatable {
   /// 1-based episode index (curriculum episodes are not counted).

@@ -319,17 +319,6 @@ extension HeuristicReference {
   /// replicas pending removal already gone.
   static func hpaPlacement(config: DispatchTrainingConfig, trace: AlibabaTrace) throws -> [[Int]]
   {
-    var env = config.environment
-    env.dispatch.crossCluster = false
-    var sim = try config.episodeSimulator(
-      env, slots: config.warmupPlacementSlots, loadFraction: 1, profile: .steady, seed: 0,
-      trace: trace)
-    var policy = LeastUtilizedPolicy(allowCrossCluster: false)
-    var hpa = HPAController(config: env.hpa)
-    sim.run(dispatch: &policy, orchestration: &hpa)
-    let nodes = sim.topology.nodeCount
-    return (0..<sim.serviceCount).map { w in
-      (0..<nodes).map { n in sim.activeReplicas(service: w, node: n) }
-    }
+    try config.hpaWarmupPlacement(trace: trace)
   }
 }

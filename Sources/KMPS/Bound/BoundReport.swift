@@ -147,19 +147,7 @@ public enum BoundReport {
   public static func warmupPlacement(
     _ config: DispatchTrainingConfig, trace: AlibabaTrace?
   ) throws -> [[Int]] {
-    var env = config.environment
-    env.dispatch.crossCluster = false
-    var sim = try config.episodeSimulator(
-      env, slots: config.warmupPlacementSlots, loadFraction: 1, profile: .steady, seed: 0,
-      trace: trace)
-    var policy = LeastUtilizedPolicy(allowCrossCluster: false)
-    var hpa = HPAController(config: env.hpa)
-    sim.run(dispatch: &policy, orchestration: &hpa)
-    return (0..<sim.serviceCount).map { w in
-      (0..<sim.topology.nodeCount).map { n in
-        sim.replicaCount(service: w, node: n) - sim.pendingRemovals(service: w, node: n)
-      }
-    }
+    try config.hpaWarmupPlacement(trace: trace)
   }
 
   /// Runs the probe for `config` (its load and profile): per seed and episode, the LP bound of
