@@ -82,6 +82,9 @@ public struct EdgeCloudMetrics: Sendable, Codable, Equatable {
   public var queueingMsSum = 0.0
   /// Σ execution, ms.
   public var executionMsSum = 0.0
+  /// Σ scheduling latency (arrival at the eAP → decision available there: eAP queueing plus
+  /// decision latency), ms. Not a fifth part: it overlaps `queueingMsSum` and `decisionMsSum`.
+  public var schedulingMsSum = 0.0
   /// End-to-end latency of on-time completions.
   public var e2eHistogram = LatencyHistogram()
   /// Arrivals per frame.
@@ -134,6 +137,10 @@ public struct EdgeCloudMetrics: Sendable, Codable, Equatable {
     let e = executionMsSum / n
     return (d, t, q, e, d + t + q + e)
   }
+
+  /// Mean scheduling latency (arrival at the eAP → decision available) of on-time
+  /// completions, ms.
+  public var meanSchedulingMs: Double { schedulingMsSum / Double(max(1, completedOnTime)) }
 
   /// E2E latency percentile of on-time completions, ms.
   public func latencyPercentileMs(_ p: Double) -> Double { e2eHistogram.percentile(p) }

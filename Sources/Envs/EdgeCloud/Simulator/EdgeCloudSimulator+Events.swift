@@ -228,6 +228,7 @@ extension EdgeCloudSimulator {
     metrics.transmissionMsSum += transmission
     metrics.queueingMsSum += queueing
     metrics.executionMsSum += ranMs
+    metrics.schedulingMsSum += r.dispatchMs - r.arrivalMs
     metrics.e2eHistogram.add(nowMs - r.arrivalMs)
     release(id)
   }

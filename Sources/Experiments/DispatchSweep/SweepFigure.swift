@@ -1,0 +1,122 @@
+import ArgumentParser
+import Envs
+import Foundation
+import KMPS
+
+/// Options of the load-sweep figures (Figs. 9–12) beside the shared ones.
+struct SweepFigureOptions: ParsableArguments {
+  /// Evaluation loads.
+  @Option(
+    name: .customLong("loads"),
+    help: ArgumentHelp(
+      "Evaluation loads in req/s, a comma list within 50-1000 (default 100,200,...,600).",
+      valueName: "list"))
+  var loads: String?
+
+  /// Series filter.
+  @Option(
+    name: .customLong("series"),
+    help: ArgumentHelp("Series to run, a comma list (default: all of the figure's).",
+      valueName: "list"))
+  var series: String?
+
+  /// Ignore the cached sweep.
+  @Flag(
+    name: .customLong("fresh"),
+    help: "Recompute the sweep even when results/dispatch-sweep-cache holds it.")
+  var fresh = false
+
+  init() {}
+}
+
+/// What every load-sweep figure shares: building the sweep config from the options, getting
+/// (or computing) the sweep, and the run metadata.
+enum SweepFigure {
+  /// The sweep config for a figure: defaults, `--config` overrides, then the flags
+  /// (`--episodes` = MAPPO's and the baselines' recorded training episodes, `--load` = the
+  /// training load, `--loads`, and `series`, already parsed by the figure).
+  static func config(
+    options: CommonOptions, sweep: SweepFigureOptions, series: [DispatchSweepSeries]?
+  ) throws -> DispatchSweepConfig {
+    var config = try options.config(defaults: DispatchSweepConfig.standard(quick: options.quick))
+    if let episodes = options.episodeCount { config.training.episodes = episodes }
+    if let load = options.loadRequestsPerSecondOverride {
+      try SweepLoads.validate([load], option: "--load")
+      config.training.loadRequestsPerSecond = load
+    }
+    if let text = sweep.loads { config.loads = try SweepLoads.parse(text) }
+    if let series { config.series = series }
+    config.training.environment.workload.tracePath = try options.traceURL().path
+    try config.validate()
+    return config
+  }
+
+  /// The cache folder: `dispatch-sweep-cache` beside the figure's results folder.
+  static func cacheDirectory(options: CommonOptions, figure: String) -> URL {
+    options.outputDirectory(figure: figure).deletingLastPathComponent()
+      .appendingPathComponent("dispatch-sweep-cache")
+  }
+
+  /// Runs (or loads) the sweep for `figure`; the run info records the config.
+  static func sweep(
+    figure: String, options: CommonOptions, sweep: SweepFigureOptions,
+    config: DispatchSweepConfig, progressSink: @escaping ProgressReporter.Sink
+  ) throws -> (run: RunInfo, results: [SweepSeedResult], cached: Int) {
+    let run = try RunInfo.start(figure: figure, options: options, config: config)
+    let (results, cached) = try DispatchSweep.results(
+      config: config, seeds: options.seeds,
+      cacheDirectory: sweep.fresh ? nil : cacheDirectory(options: options, figure: figure),
+      gitCommit: run.gitCommit, progressSink: progressSink)
+    return (run, results, cached)
+  }
+
+  /// Points of `series`, all seeds.
+  static func points(_ results: [SweepSeedResult], series: String) -> [SweepPoint] {
+    results.flatMap { $0.points.filter { $0.series == series } }
+  }
+
+  /// Mean over seeds of `value` for `series` at `load`; nil when absent.
+  static func mean(
+    _ results: [SweepSeedResult], series: String, load: Double, _ value: (SweepPoint) -> Double
+  ) -> Double? {
+    let values = points(results, series: series).filter { $0.loadRequestsPerSecond == load }
+      .map(value)
+    return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+  }
+
+  /// Notes every sweep figure carries.
+  static func notes(config: DispatchSweepConfig, cached: Int, seeds: Int, quick: Bool)
+    -> [String]
+  {
+    var notes = [
+      "one training per seed and series (MAPPO: the KMPS setup of fig7 with "
+        + "\(config.training.episodes) recorded episodes after a \(config.training.curriculum.count)-"
+        + "stage curriculum, at \(Int(config.training.loadRequestsPerSecond)) req/s with bursts; AC "
+        + "and DDPG on the same episodes in their own environment), then one "
+        + "\(config.evaluationSlots)-slot steady episode per load; figs 9-12 share this sweep",
+      "every series runs with the same orchestrator ("
+        + "\(config.training.environment.orchestration.orchestrator.rawValue)), hybrid dequeue "
+        + "and urgent rescheduling; MAPPO: distributed decisions with cross-cluster routing and "
+        + "the Eq. 2 filter; AC and DDPG: one central agent, no cross-cluster, no filter, "
+        + "centralized decision latency (SPEC 3.8: "
+        + "\(Int(config.training.environment.dispatch.centralLinkLatencyMs)) ms each way to the "
+        + "central decision-maker, which serves decisions one at a time)",
+      config.decisionTimeMs.map { "per-decision inference time fixed at \($0) ms" }
+        ?? "per-decision inference time calibrated per series and seed: the measured mean "
+        + "wall time of the trained dispatcher's decision (release build, one thread)",
+    ]
+    if cached > 0 {
+      notes.append(
+        "\(cached) of \(seeds) seeds were read from results/dispatch-sweep-cache (same sweep "
+          + "config, trace, seed and git commit); --fresh recomputes")
+    }
+    if quick { notes.append("--quick: tiny budget, numbers are not meaningful") }
+    return notes
+  }
+
+  /// "a 1.0, b 2.0" for the given series' values.
+  static func list(_ pairs: [(String, Double?)], unit: String, decimals: Int = 1) -> String {
+    pairs.map { "\($0.0) \(Format.fixed($0.1, decimals: decimals))\(unit)" }
+      .joined(separator: ", ")
+  }
+}
