@@ -124,12 +124,12 @@ struct DispatchSweepConfig: Codable, Sendable, Equatable {
 
   /// The KMPS environment and MAPPO settings of Fig. 7 with Kubernetes HPA orchestrating for
   /// every series (one orchestrator for all, so the figures compare dispatch only), a 3-episode
-  /// curriculum and 20 recorded 200-slot episodes at 600 req/s with bursts; evaluation at
+  /// curriculum and 10 recorded 200-slot episodes at 600 req/s with bursts; evaluation at
   /// 100–600 req/s for 120 slots (30 s) each. `quick`: the smoke-test budget.
   static func standard(quick: Bool) -> DispatchSweepConfig {
     var training = DispatchTrainingConfig.kmps(quick: quick)
     training.environment.orchestration.orchestrator = .hpa
-    training.episodes = quick ? 2 : 20
+    training.episodes = quick ? 2 : 10
     if quick { training.episodeSlots = 40 }
     var baselines = CentralizedBaselineConfig.standard()
     if quick {

@@ -48,6 +48,13 @@ enum SweepFigure {
     if let series { config.series = series }
     config.training.environment.workload.tracePath = try options.traceURL().path
     try config.validate()
+    // Fig. 7's initial placement: where HPA gets under Greedy_Native at the training load.
+    if config.training.environment.services.placement == nil,
+      config.training.warmupPlacementSlots > 0
+    {
+      config.training.environment.services.placement =
+        try config.training.hpaWarmupPlacement(trace: DispatchSweep.loadTrace(config))
+    }
     return config
   }
 
@@ -105,6 +112,12 @@ enum SweepFigure {
         ?? "per-decision inference time calibrated per series and seed: the measured mean "
         + "wall time of the trained dispatcher's decision (release build, one thread)",
     ]
+    if config.training.warmupPlacementSlots > 0 {
+      notes.append(
+        "every episode starts from the replica placement Kubernetes HPA reaches under "
+          + "Greedy_Native after \(config.training.warmupPlacementSlots) slots at the training "
+          + "load (as in fig7)")
+    }
     if cached > 0 {
       notes.append(
         "\(cached) of \(seeds) seeds were read from results/dispatch-sweep-cache (same sweep "
