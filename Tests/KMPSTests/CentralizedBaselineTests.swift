@@ -39,7 +39,7 @@ enum TinyDispatchSystem {
     var b = CentralizedBaselineConfig.standard()
     b.a2c.hiddenSizes = [32, 32]
     b.a2c.numSteps = 32
-    b.a2c.learningRate = 1e-3
+    b.a2c.learningRate = 2e-3
     b.ddpg.hiddenSizes = [32, 32]
     b.ddpg.batchSize = 32
     b.ddpg.learningStarts = 400
@@ -69,7 +69,7 @@ enum TinyDispatchSystem {
 
 @Suite struct CentralizedBaselineTests {
   @Test func acBeatsRandomDispatchAfterBriefTraining() throws {
-    let training = TinyDispatchSystem.training(episodes: 15)
+    let training = TinyDispatchSystem.training(episodes: 30)
     let baselines = TinyDispatchSystem.baselines()
     let result = try CentralizedBaselineTraining.run(
       kind: .ac, seed: 3, training: training, baseline: baselines, trace: nil)
@@ -93,7 +93,8 @@ enum TinyDispatchSystem {
     // can lift it above random.
     #expect(initial < random - 0.1, "untrained \(initial), random \(random)")
     #expect(trained > random + 0.15, "trained \(trained), random \(random)")
-    #expect(result.episodes.count == 15)
+    #expect(result.episodes.count == 30)
+    print("AC tiny: trained \(trained), untrained \(initial), random \(random)")
   }
 
   @Test func ddpgBeatsRandomDispatchAfterBriefTraining() throws {
@@ -118,8 +119,11 @@ enum TinyDispatchSystem {
     let random = try TinyDispatchSystem.evaluate(.ddpg, training) {
       RandomValidPolicy(seed: 7, allowCrossCluster: false)
     }
-    #expect(initial < random, "untrained \(initial), random \(random)")
-    #expect(trained > random + 0.15, "trained \(trained), random \(random)")
+    // Its own initialization may already beat random (the argmax never picks an invalid
+    // target): learning must lift it above both.
+    #expect(
+      trained > max(random, initial) + 0.15,
+      "trained \(trained), untrained \(initial), random \(random)")
   }
 
   @Test func decisionLogCreditsRequestOutcomes() throws {

@@ -30,6 +30,10 @@ public struct CentralizedBaselineConfig: Codable, Sendable, Equatable {
   public var ddpg: DDPGConfig
   /// Recorded decisions per DDPG update (CleanRL: 1; dispatch episodes have ~10⁴ decisions).
   public var ddpgDecisionsPerUpdate: Int
+  /// Most A2C gradient steps per episode: when the episode has more `numSteps` chunks, this
+  /// many evenly spaced ones are trained on (MAPPO likewise trains on a sample of each
+  /// episode's decisions, `samplesPerEpoch`).
+  public var acMaxUpdatesPerEpisode: Int
 
   /// Actor and critics of the MAPPO actor's shape (256-128-32, ReLU) so that the inference
   /// comparison of Fig. 8 compares like with like; A2C with 256-decision rollouts and
@@ -44,20 +48,29 @@ public struct CentralizedBaselineConfig: Codable, Sendable, Equatable {
     a2c.activation = .relu
     a2c.normAdv = true
     a2c.learningRate = 5e-4
+    // Consecutive decisions of the central agent are different requests: with γ near 1 a
+    // decision's return is mostly other requests' outcomes, noise that swamped the learning
+    // signal in the tiny-system test (γ 0.99: no better than random after 6k decisions).
+    a2c.gamma = 0.5
     var ddpg = DDPGConfig()
     ddpg.hiddenSizes = [256, 128, 32]
     ddpg.batchSize = 64
     ddpg.bufferSize = 100_000
     ddpg.learningStarts = 2000
     ddpg.learningRate = 5e-4
-    return CentralizedBaselineConfig(a2c: a2c, ddpg: ddpg, ddpgDecisionsPerUpdate: 100)
+    ddpg.gamma = 0.5  // as A2C's
+    return CentralizedBaselineConfig(
+      a2c: a2c, ddpg: ddpg, ddpgDecisionsPerUpdate: 100, acMaxUpdatesPerEpisode: 24)
   }
 
   /// Creates a value from all its fields.
-  public init(a2c: A2CConfig, ddpg: DDPGConfig, ddpgDecisionsPerUpdate: Int) {
+  public init(
+    a2c: A2CConfig, ddpg: DDPGConfig, ddpgDecisionsPerUpdate: Int, acMaxUpdatesPerEpisode: Int
+  ) {
     self.a2c = a2c
     self.ddpg = ddpg
     self.ddpgDecisionsPerUpdate = ddpgDecisionsPerUpdate
+    self.acMaxUpdatesPerEpisode = acMaxUpdatesPerEpisode
   }
 
   /// Throws an error naming the first impossible field.
@@ -69,6 +82,9 @@ public struct CentralizedBaselineConfig: Codable, Sendable, Equatable {
     }
     guard ddpgDecisionsPerUpdate >= 1 else {
       throw KMPSConfigError(field: "ddpgDecisionsPerUpdate", reason: "must be ≥ 1")
+    }
+    guard acMaxUpdatesPerEpisode >= 1 else {
+      throw KMPSConfigError(field: "acMaxUpdatesPerEpisode", reason: "must be ≥ 1")
     }
   }
 }
@@ -267,7 +283,8 @@ struct Learner {
   mutating func train() throws -> [String: Double] {
     switch agent {
     case .ac(var a2c, var dispatcher):
-      let stats = try Self.trainA2C(&a2c, log: dispatcher.log!)
+      let stats = try Self.trainA2C(
+        &a2c, log: dispatcher.log!, maxUpdates: baseline.acMaxUpdatesPerEpisode)
       dispatcher.actor = a2c.networks.actor.detached()
       agent = .ac(a2c, dispatcher)
       return stats
@@ -298,18 +315,23 @@ struct Learner {
   }
 
   /// A2C on the episode's single trajectory: consecutive chunks of `numSteps` decisions, one
-  /// gradient step each, values from the critic just before its step (the first
-  /// `count % numSteps` decisions are left out). The last chunk bootstraps from its own last
-  /// observation (a time limit).
-  static func trainA2C(_ a2c: inout A2C, log: CentralizedDecisionLog) throws -> [String: Double]
+  /// gradient step each (at most `maxUpdates` evenly spaced chunks), values from the critic
+  /// just before its step (the first `count % numSteps` decisions are left out). A chunk
+  /// bootstraps from the decision after it; the last one from its own last observation (a time
+  /// limit).
+  static func trainA2C(_ a2c: inout A2C, log: CentralizedDecisionLog, maxUpdates: Int) throws
+    -> [String: Double]
   {
     let steps = a2c.config.numSteps
     let count = log.count
     guard count >= steps else { return [:] }
     var batch = try A2CBatch(config: a2c.config, observationDim: log.observationDim)
     var last: A2CUpdateStats?
-    var start = count % steps
-    while start + steps <= count {
+    let chunks = count / steps
+    let first = count % steps
+    let picked = chunks <= maxUpdates ? Array(0..<chunks) : (0..<maxUpdates).map { $0 * chunks / maxUpdates }
+    for chunk in picked {
+      let start = first + chunk * steps
       batch.rollout.reset()
       let dim = log.observationDim
       let chunk = Array(log.observations[(start * dim)..<((start + steps) * dim)])
@@ -324,7 +346,6 @@ struct Learner {
       let next = min(start + steps, count - 1)
       batch.lastObservations = Array(log.observation(next))
       last = try a2c.update(&batch)
-      start += steps
     }
     var stats: [String: Double] = [:]
     for (name, value) in last?.scalars ?? [] { stats[name] = value }
