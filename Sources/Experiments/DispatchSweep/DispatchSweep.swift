@@ -274,10 +274,11 @@ enum DispatchSweep {
     return String(hash, radix: 16)
   }
 
-  /// Every seed's result, from the cache or computed (and then cached).
+  /// Every seed's result, from the cache (unless `readCache` is false) or computed (and then
+  /// cached).
   static func results(
-    config: DispatchSweepConfig, seeds: [UInt64], cacheDirectory: URL?, gitCommit: String,
-    progressSink: @escaping ProgressReporter.Sink
+    config: DispatchSweepConfig, seeds: [UInt64], cacheDirectory: URL?, readCache: Bool = true,
+    gitCommit: String, progressSink: @escaping ProgressReporter.Sink
   ) throws -> (results: [SweepSeedResult], cached: Int) {
     let trace = try loadTrace(config)
     var out: [SweepSeedResult] = []
@@ -285,7 +286,7 @@ enum DispatchSweep {
     for seed in seeds {
       let key = try cacheKey(config: config, seed: seed, gitCommit: gitCommit)
       let file = cacheDirectory?.appendingPathComponent("seed\(seed)-\(key).json")
-      if let file, let data = try? Data(contentsOf: file),
+      if readCache, let file, let data = try? Data(contentsOf: file),
         let hit = try? JSONDecoder().decode(SweepSeedResult.self, from: data), hit.key == key
       {
         out.append(hit)

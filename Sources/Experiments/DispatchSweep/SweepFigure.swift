@@ -23,7 +23,7 @@ struct SweepFigureOptions: ParsableArguments {
   /// Ignore the cached sweep.
   @Flag(
     name: .customLong("fresh"),
-    help: "Recompute the sweep even when results/dispatch-sweep-cache holds it.")
+    help: "Recompute the sweep even when results/dispatch-sweep-cache holds it (and cache the new one).")
   var fresh = false
 
   init() {}
@@ -72,7 +72,7 @@ enum SweepFigure {
     let run = try RunInfo.start(figure: figure, options: options, config: config)
     let (results, cached) = try DispatchSweep.results(
       config: config, seeds: options.seeds,
-      cacheDirectory: sweep.fresh ? nil : cacheDirectory(options: options, figure: figure),
+      cacheDirectory: cacheDirectory(options: options, figure: figure), readCache: !sweep.fresh,
       gitCommit: run.gitCommit, progressSink: progressSink)
     return (run, results, cached)
   }
