@@ -103,10 +103,12 @@ enum Fig11Experiment {
       if series.contains(.mappo), series.count > 1 {
         let slowest = series.filter { $0 != .mappo }.allSatisfy { o in
           guard let m = growth(.mappo), let v = growth(o) else { return false }
-          return m < v
+          return m < 0.9 * v
         }
         summary.check(
-          "MAPPO's eAP CPU utilization grows slowest", agrees: verdict(slowest),
+          "MAPPO's eAP CPU utilization grows slowest (by ≥ 10% less than every other series: "
+            + "smaller gaps are within the timing noise of the calibration)",
+          agrees: verdict(slowest),
           evidence: "growth from \(CSV.number(lo)) to \(CSV.number(hi)) req/s: "
             + SweepFigure.list(series.map { ($0.rawValue, growth($0)) }, unit: " points",
               decimals: 4))
