@@ -62,7 +62,9 @@ func tinySweepConfigFile(in directory: URL) throws -> URL {
   let doc9 = try ResultsWriter.readSummary(fig9.summaryJSON)
   #expect(doc9.claims.count == 1)  // loads 50 and 100: only the low-load claim applies
   #expect(doc9.claims.allSatisfy { $0.agrees == nil })  // --quick: unchecked
-  #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("dispatch-sweep-cache").path))
+  #expect(
+    FileManager.default.fileExists(atPath: root.appendingPathComponent("dispatch-sweep-cache").path)
+  )
 
   let fig10 = try Fig10Experiment.run(
     options: options("fig10"), sweep: sweep, renderer: none, progressSink: { _ in })
@@ -79,8 +81,10 @@ func tinySweepConfigFile(in directory: URL) throws -> URL {
   #expect(Set(rows12.map { String($0[0]) }) == ["distributed", "centralized"])
   // Centralized decisions pay the round trip to the central decision-maker.
   for load in ["50", "100"] {
-    let d = try #require(rows12.first { $0[0] == "distributed" && $0[2] == load }.flatMap { Double($0[3]) })
-    let c = try #require(rows12.first { $0[0] == "centralized" && $0[2] == load }.flatMap { Double($0[3]) })
+    let d = try #require(
+      rows12.first { $0[0] == "distributed" && $0[2] == load }.flatMap { Double($0[3]) })
+    let c = try #require(
+      rows12.first { $0[0] == "centralized" && $0[2] == load }.flatMap { Double($0[3]) })
     #expect(c > d + 150)
   }
   #expect(try ResultsWriter.readSummary(fig12.summaryJSON).claims.count == 3)
@@ -155,22 +159,27 @@ func errorMessage(_ body: () throws -> Void) -> String? {
   // Loads outside the supported range, or none.
   for bad in ["100,2000", "10", "", " , ", "100,abc", "100,100"] {
     let message = errorMessage {
-      _ = try Fig10Experiment.run(options: options, sweep: try sweep(["--loads", bad]), renderer: none)
+      _ = try Fig10Experiment.run(
+        options: options, sweep: try sweep(["--loads", bad]), renderer: none)
     }
     #expect(message?.contains("--loads") == true, "\(bad): \(message ?? "no error")")
   }
   #expect(errorMessage { _ = try SweepLoads.parse("") }?.contains("empty load list") == true)
   #expect(
     errorMessage { _ = try SweepLoads.parse("700") } == nil
-      && errorMessage { _ = try SweepLoads.parse("1200") }?.contains("outside the supported") == true)
+      && errorMessage { _ = try SweepLoads.parse("1200") }?.contains("outside the supported")
+        == true
+  )
   // The training load (--load) and fig8's simulated load.
   let load = try CommonOptions.parse(["--quick", "--out", root.path, "--load", "5000"])
-  #expect(errorMessage {
-    _ = try Fig11Experiment.run(options: load, sweep: try sweep([]), renderer: none)
-  }?.contains("--load") == true)
-  #expect(errorMessage {
-    _ = try Fig8Experiment.run(options: load, rounds: 1, series: nil, renderer: none)
-  }?.contains("--load") == true)
+  #expect(
+    errorMessage {
+      _ = try Fig11Experiment.run(options: load, sweep: try sweep([]), renderer: none)
+    }?.contains("--load") == true)
+  #expect(
+    errorMessage {
+      _ = try Fig8Experiment.run(options: load, rounds: 1, series: nil, renderer: none)
+    }?.contains("--load") == true)
   // Through the command line.
   #expect(throws: (any Error).self) {
     var command = try ExperimentCommand.parseAsRoot(["fig9", "--loads", "5000"])

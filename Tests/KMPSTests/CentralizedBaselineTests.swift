@@ -119,6 +119,7 @@ enum TinyDispatchSystem {
     let random = try TinyDispatchSystem.evaluate(.ddpg, training) {
       RandomValidPolicy(seed: 7, allowCrossCluster: false)
     }
+    print("DDPG tiny: trained \(trained), untrained \(initial), random \(random)")
     // Its own initialization may already beat random (the argmax never picks an invalid
     // target): learning must lift it above both.
     #expect(

@@ -33,13 +33,15 @@ enum Fig10Experiment {
     progressSink: @escaping ProgressReporter.Sink = ProgressReporter.standardError
   ) throws -> WrittenResults {
     let selected = try sweep.series.map {
-      try DispatchSweepSeries.parseList($0, option: "--series", allowed: DispatchSweepSeries.learned)
+      try DispatchSweepSeries.parseList(
+        $0, option: "--series", allowed: DispatchSweepSeries.learned)
     }
     let config = try SweepFigure.config(options: options, sweep: sweep, series: nil)
     let series = selected ?? DispatchSweepSeries.learned
     var (run, results, cached) = try SweepFigure.sweep(
       figure: "fig10", options: options, sweep: sweep, config: config, progressSink: progressSink)
-    let episodeSeconds = Double(config.evaluationSlots) * config.training.environment.timing.slotMs
+    let episodeSeconds =
+      Double(config.evaluationSlots) * config.training.environment.timing.slotMs
       / 1000
     func perRequest(_ p: SweepPoint) -> Double { p.energyJ / Double(max(1, p.completedOnTime)) }
     func dynamicPerRequest(_ p: SweepPoint) -> Double {
@@ -75,7 +77,8 @@ enum Fig10Experiment {
           s.rawValue, CSV.number(load), CSV.number(load * episodeSeconds),
           Format.fixed(y(s, load), decimals: 2), Format.fixed(dyn(s, load), decimals: 3),
         ])
-        summary.set("jPerRequest@\(CSV.number(load))", .number(y(s, load) ?? .nan),
+        summary.set(
+          "jPerRequest@\(CSV.number(load))", .number(y(s, load) ?? .nan),
           series: s.rawValue)
       }
     }

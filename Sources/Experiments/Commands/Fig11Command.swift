@@ -33,13 +33,15 @@ enum Fig11Experiment {
     progressSink: @escaping ProgressReporter.Sink = ProgressReporter.standardError
   ) throws -> WrittenResults {
     let selected = try sweep.series.map {
-      try DispatchSweepSeries.parseList($0, option: "--series", allowed: DispatchSweepSeries.learned)
+      try DispatchSweepSeries.parseList(
+        $0, option: "--series", allowed: DispatchSweepSeries.learned)
     }
     let config = try SweepFigure.config(options: options, sweep: sweep, series: nil)
     let series = selected ?? DispatchSweepSeries.learned
     var (run, results, cached) = try SweepFigure.sweep(
       figure: "fig11", options: options, sweep: sweep, config: config, progressSink: progressSink)
-    let episodeSeconds = Double(config.evaluationSlots) * config.training.environment.timing.slotMs
+    let episodeSeconds =
+      Double(config.evaluationSlots) * config.training.environment.timing.slotMs
       / 1000
     func percent(_ p: SweepPoint) -> Double { p.eapCPUUtilization * 100 }
     var table = ResultsTable(
@@ -65,7 +67,9 @@ enum Fig11Experiment {
       let points = SweepFigure.points(results, series: s.rawValue)
       return points.isEmpty ? nil : points.map(f).reduce(0, +) / Double(points.count)
     }
-    var text = TextTable(["series", "load", "eAP CPU %", "decisions", "µs / decision", "edge CPU %"])
+    var text = TextTable([
+      "series", "load", "eAP CPU %", "decisions", "µs / decision", "edge CPU %",
+    ])
     for s in series {
       for load in loads {
         text.addRow([
@@ -81,10 +85,12 @@ enum Fig11Experiment {
               $0.edgeCPUUtilization * 100
             }, decimals: 1),
         ])
-        summary.set("eapCPUPercent@\(CSV.number(load))", .number(y(s, load) ?? .nan),
+        summary.set(
+          "eapCPUPercent@\(CSV.number(load))", .number(y(s, load) ?? .nan),
           series: s.rawValue)
       }
-      summary.set("decisionTimeUs", .number((mean(s) { $0.decisionTimeMs } ?? .nan) * 1000),
+      summary.set(
+        "decisionTimeUs", .number((mean(s) { $0.decisionTimeMs } ?? .nan) * 1000),
         series: s.rawValue)
     }
     print(text.render())
@@ -110,7 +116,8 @@ enum Fig11Experiment {
             + "smaller gaps are within the timing noise of the calibration)",
           agrees: verdict(slowest),
           evidence: "growth from \(CSV.number(lo)) to \(CSV.number(hi)) req/s: "
-            + SweepFigure.list(series.map { ($0.rawValue, growth($0)) }, unit: " points",
+            + SweepFigure.list(
+              series.map { ($0.rawValue, growth($0)) }, unit: " points",
               decimals: 4))
       }
     }

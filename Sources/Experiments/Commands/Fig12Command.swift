@@ -102,7 +102,8 @@ enum Fig12Experiment {
           s.rawValue, CSV.number(load), Format.fixed(rps(s, load), decimals: 0),
           Format.fixed(y(s, load), decimals: 1), paper,
         ])
-        summary.set("schedulingMs@\(CSV.number(load))", .number(y(s, load) ?? .nan),
+        summary.set(
+          "schedulingMs@\(CSV.number(load))", .number(y(s, load) ?? .nan),
           series: s.rawValue)
       }
     }
@@ -130,7 +131,8 @@ enum Fig12Experiment {
         summary.check(
           "at 100-200 req/s centralized is ≥ 5× distributed (paper: 350-400 vs 40-50 ms, ~8×)",
           agrees: verdict(!ratios.isEmpty && ratios.allSatisfy { $0 >= 5 }),
-          evidence: "ratios " + ratios.map { Format.fixed($0, decimals: 2) }.joined(separator: ", "))
+          evidence: "ratios " + ratios.map { Format.fixed($0, decimals: 2) }.joined(separator: ", ")
+        )
       }
       if let lo = loads.first, let hi = loads.last, lo < hi,
         let d0 = y(.distributed, lo), let d1 = y(.distributed, hi),

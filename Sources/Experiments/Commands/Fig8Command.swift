@@ -34,7 +34,8 @@ struct Fig8Command: ParsableCommand {
   /// Series filter.
   @Option(
     name: .customLong("series"),
-    help: ArgumentHelp("Series, a comma list of MAPPO, AC, DDPG (default all).",
+    help: ArgumentHelp(
+      "Series, a comma list of MAPPO, AC, DDPG (default all).",
       valueName: "list"))
   var series: String?
 
@@ -104,7 +105,11 @@ enum Fig8Experiment {
       config.series = try DispatchSweepSeries.parseList(
         seriesText, option: "--series", allowed: DispatchSweepSeries.learned)
     }
-    if let rounds { config.rounds = rounds } else if let e = options.episodeCount { config.rounds = e }
+    if let rounds {
+      config.rounds = rounds
+    } else if let e = options.episodeCount {
+      config.rounds = e
+    }
     if let load = options.loadRequestsPerSecondOverride {
       try SweepLoads.validate([load], option: "--load")
       config.loadRequestsPerSecond = load
@@ -118,7 +123,9 @@ enum Fig8Experiment {
       unit: "rounds", sink: progressSink)
     var table = ResultsTable(extraColumns: ["mean_us", "max_us"])
     for seed in options.seeds {
-      var runners = try config.series.map { try Runner(series: $0, seed: seed, config: config, trace: trace) }
+      var runners = try config.series.map {
+        try Runner(series: $0, seed: seed, config: config, trace: trace)
+      }
       for i in runners.indices { runners[i].collect(config.warmupInferences) }
       var cursor = [Int](repeating: config.warmupInferences, count: runners.count)
       for round in 1...config.rounds {
@@ -145,8 +152,10 @@ enum Fig8Experiment {
     func mean(_ s: DispatchSweepSeries) -> Double? {
       stats.first { $0.series == s.rawValue }?.finalValue
     }
-    var text = TextTable(["series", "ours: ms / \(config.inferencesPerRound)", "min", "max",
-      "paper: ms / 20"])
+    var text = TextTable([
+      "series", "ours: ms / \(config.inferencesPerRound)", "min", "max",
+      "paper: ms / 20",
+    ])
     for entry in stats {
       let s = DispatchSweepSeries(rawValue: entry.series)
       text.addRow([
@@ -154,7 +163,9 @@ enum Fig8Experiment {
         Format.fixed(entry.finalValueMin, decimals: 4),
         Format.fixed(entry.finalValueMax, decimals: 4), s.flatMap { paperMs[$0] } ?? "-",
       ])
-      if let s, let paper = paperMs[s] { summary.set("paperMs", .string(paper), series: entry.series) }
+      if let s, let paper = paperMs[s] {
+        summary.set("paperMs", .string(paper), series: entry.series)
+      }
     }
     print(text.render())
     let verdict = { (value: Bool?) in options.quick ? nil : value }

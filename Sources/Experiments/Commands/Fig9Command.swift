@@ -35,7 +35,8 @@ enum Fig9Experiment {
     progressSink: @escaping ProgressReporter.Sink = ProgressReporter.standardError
   ) throws -> WrittenResults {
     let selected = try sweep.series.map {
-      try DispatchSweepSeries.parseList($0, option: "--series", allowed: DispatchSweepSeries.learned)
+      try DispatchSweepSeries.parseList(
+        $0, option: "--series", allowed: DispatchSweepSeries.learned)
     }
     let config = try SweepFigure.config(options: options, sweep: sweep, series: nil)
     let series = selected ?? DispatchSweepSeries.learned
@@ -60,7 +61,8 @@ enum Fig9Experiment {
       }
     }
     var summary = FigureSummary(try FigureCatalog.require("fig9"))
-    judge(results: results, series: series, loads: config.loads, quick: options.quick,
+    judge(
+      results: results, series: series, loads: config.loads, quick: options.quick,
       into: &summary)
     summary.notes += SweepFigure.notes(
       config: config, cached: cached, seeds: options.seeds.count, quick: options.quick)
@@ -104,8 +106,10 @@ enum Fig9Experiment {
   static func headline(results: [SweepSeedResult], series: [DispatchSweepSeries], loads: [Double])
     -> TextTable
   {
-    var text = TextTable(["series", "load", "E2E ms", "decision", "transm.", "queueing", "exec.",
-      "throughput"])
+    var text = TextTable([
+      "series", "load", "E2E ms", "decision", "transm.", "queueing", "exec.",
+      "throughput",
+    ])
     for s in series {
       for load in loads.sorted() {
         func m(_ f: (SweepPoint) -> Double) -> String {

@@ -16,14 +16,17 @@ struct SweepFigureOptions: ParsableArguments {
   /// Series filter.
   @Option(
     name: .customLong("series"),
-    help: ArgumentHelp("Series to run, a comma list (default: all of the figure's).",
+    help: ArgumentHelp(
+      "Series to run, a comma list (default: all of the figure's).",
       valueName: "list"))
   var series: String?
 
   /// Ignore the cached sweep.
   @Flag(
     name: .customLong("fresh"),
-    help: "Recompute the sweep even when results/dispatch-sweep-cache holds it (and cache the new one).")
+    help:
+      "Recompute the sweep even when results/dispatch-sweep-cache holds it (and cache the new one)."
+  )
   var fresh = false
 
   init() {}

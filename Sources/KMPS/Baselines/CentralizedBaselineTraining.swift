@@ -329,7 +329,8 @@ struct Learner {
     var last: A2CUpdateStats?
     let chunks = count / steps
     let first = count % steps
-    let picked = chunks <= maxUpdates ? Array(0..<chunks) : (0..<maxUpdates).map { $0 * chunks / maxUpdates }
+    let picked =
+      chunks <= maxUpdates ? Array(0..<chunks) : (0..<maxUpdates).map { $0 * chunks / maxUpdates }
     for chunk in picked {
       let start = first + chunk * steps
       batch.rollout.reset()
