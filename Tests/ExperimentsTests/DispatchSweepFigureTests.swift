@@ -180,6 +180,12 @@ func errorMessage(_ body: () throws -> Void) -> String? {
     errorMessage {
       _ = try Fig8Experiment.run(options: load, rounds: 1, series: nil, renderer: none)
     }?.contains("--load") == true)
+  // No checkpoints in figs 8-12.
+  let evalOnly = try CommonOptions.parse(["--quick", "--out", root.path, "--eval-only"])
+  #expect(
+    errorMessage {
+      _ = try Fig12Experiment.run(options: evalOnly, sweep: try sweep([]), renderer: none)
+    }?.contains("--eval-only") == true)
   // Through the command line.
   #expect(throws: (any Error).self) {
     var command = try ExperimentCommand.parseAsRoot(["fig9", "--loads", "5000"])

@@ -100,6 +100,7 @@ enum Fig8Experiment {
     renderer: GnuplotRenderer = .detect(),
     progressSink: @escaping ProgressReporter.Sink = ProgressReporter.standardError
   ) throws -> WrittenResults {
+    try SweepFigure.rejectCheckpointOptions(options)
     var config = try options.config(defaults: Fig8Config.standard(quick: options.quick))
     if let seriesText {
       config.series = try DispatchSweepSeries.parseList(

@@ -41,6 +41,7 @@ enum SweepFigure {
   static func config(
     options: CommonOptions, sweep: SweepFigureOptions, series: [DispatchSweepSeries]?
   ) throws -> DispatchSweepConfig {
+    try rejectCheckpointOptions(options)
     var config = try options.config(defaults: DispatchSweepConfig.standard(quick: options.quick))
     if let episodes = options.episodeCount { config.training.episodes = episodes }
     if let load = options.loadRequestsPerSecondOverride {
@@ -59,6 +60,20 @@ enum SweepFigure {
         try config.training.hpaWarmupPlacement(trace: DispatchSweep.loadTrace(config))
     }
     return config
+  }
+
+  /// Figs. 8–12 keep no checkpoints (the sweep cache holds their measurements): throws naming
+  /// `--eval-only` or `--checkpoint` when given.
+  static func rejectCheckpointOptions(_ options: CommonOptions) throws {
+    if options.evalOnly {
+      throw ExperimentError.invalidValue(
+        field: "--eval-only",
+        reason: "figs 8-12 keep no checkpoints; results/dispatch-sweep-cache reuses a sweep")
+    }
+    if options.checkpointPath != nil {
+      throw ExperimentError.invalidValue(
+        field: "--checkpoint", reason: "figs 8-12 neither load nor write checkpoints")
+    }
   }
 
   /// The cache folder: `dispatch-sweep-cache` beside the figure's results folder.
