@@ -9,7 +9,8 @@ import ArgumentParser
 struct ExperimentCommand: ParsableCommand {
   /// Figure subcommands in paper order (fig7 … fig18, cartpole). Register new ones here.
   static let figureCommands: [any ParsableCommand.Type] = [
-    Fig7Command.self, Fig16Command.self, Fig17Command.self, CartPoleCommand.self,
+    Fig7Command.self, Fig16Command.self, Fig17Command.self, Fig18Command.self,
+    CartPoleCommand.self,
   ]
 
   /// Utility subcommands, always present.

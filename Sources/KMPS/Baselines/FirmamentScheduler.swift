@@ -67,6 +67,9 @@ public struct FirmamentStats: Sendable, Equatable {
   /// The first solver error met, in words.
   public var firstError: String?
 
+  /// Zero counters.
+  public init() {}
+
   /// Mean wall-clock seconds per solved round.
   public var meanSolveSeconds: Double { solves > 0 ? solveSeconds / Double(solves) : 0 }
 }
