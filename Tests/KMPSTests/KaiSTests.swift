@@ -186,7 +186,7 @@ private func correctProbability(
   #expect(result.throughputs.count == 2)
   #expect(result.throughputs.allSatisfy { $0 >= 0 && $0 <= 1 })
   #expect(result.lastUpdate.decisions > 0)
-  #expect(result.orchestrator.stats.updates == 3)
+  #expect(result.orchestrator?.stats.updates == 3)
 }
 
 @Test func kaisConfigRejectsBadFieldsByName() {

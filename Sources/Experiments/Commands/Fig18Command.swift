@@ -71,6 +71,9 @@ struct Fig18Config: Codable, Sendable, Equatable {
   var greedyCeiling: Double
   /// Run the dashed references.
   var references: Bool
+  /// KaiS' orchestrator: `agent` = GPG (the paper's KaiS); `hpa` is an ablation separating
+  /// cMMAC dispatch from GPG.
+  var kaisOrchestrator: OrchestratorKind = .agent
 
   /// The defaults (`quick`: a smoke-test budget).
   static func standard(quick: Bool) -> Fig18Config {
@@ -79,7 +82,7 @@ struct Fig18Config: Codable, Sendable, Equatable {
       firmament: FirmamentConfig(), firmamentCrossCluster: true,
       calibrationSlots: quick ? 40 : 200, evaluationEpisodes: quick ? 1 : 2,
       evaluationSlots: quick ? 200 : 1000, claimMargin: 0.053, greedyCeiling: 0.80,
-      references: true)
+      references: true, kaisOrchestrator: .agent)
   }
 
   /// Throws `ExperimentError.invalidValue` naming the first impossible field.
@@ -90,6 +93,9 @@ struct Fig18Config: Codable, Sendable, Equatable {
     try training.validate()
     try kais.validate()
     try firmament.validate()
+    guard kaisOrchestrator != .none else {
+      throw fail("kaisOrchestrator", "must orchestrate: agent (GPG), hpa or greedy")
+    }
     guard calibrationSlots >= 1 else { throw fail("calibrationSlots", "must be ≥ 1") }
     guard evaluationEpisodes >= 1 else { throw fail("evaluationEpisodes", "must be ≥ 1") }
     guard evaluationSlots > training.environment.timing.frameEverySlots else {
@@ -186,13 +192,16 @@ enum Fig18Experiment {
         series: .kmps, seed: seed, config: training, trace: trace
       ) { record in progress.advance(metrics: ["KMPS": record.throughput]) }
       trainingSeconds["KMPS", default: 0] += (ContinuousClock.now - kmpsStart).seconds
-      let kais = try KaiSTraining.run(seed: seed, config: training, kais: config.kais, trace: trace)
-      { y in progress.advance(metrics: ["KaiS": y]) }
+      let kais = try KaiSTraining.run(
+        seed: seed, config: training, kais: config.kais, trace: trace,
+        orchestrator: config.kaisOrchestrator
+      ) { y in progress.advance(metrics: ["KaiS": y]) }
       trainingSeconds["KaiS", default: 0] += kais.wallSeconds
 
       // Score everyone on the same held-out episodes.
       let kmpsEnv = training.environment(for: .kmps)
-      let kaisEnv = KaiSTraining.environment(training.environment)
+      var kaisEnv = KaiSTraining.environment(training.environment)
+      kaisEnv.orchestration.orchestrator = config.kaisOrchestrator
       var probe = try EdgeCloudSimulator(config: kmpsEnv, trace: trace, seed: 0)
       var kmpsDispatcher = try LearnedDispatcher(
         policy: kmps.trainer.policy, simulator: probe,
@@ -241,6 +250,9 @@ enum Fig18Experiment {
           sim.run(dispatch: &kaisDispatcher, orchestration: &gpg)
           try gpg.finishEpisode(sim)
           kaisGPG = gpg
+        } else if let heuristic = config.kaisOrchestrator.makeHeuristic(kaisEnv) {
+          var orchestrator = heuristic
+          sim.run(dispatch: &kaisDispatcher, orchestration: &orchestrator)
         }
         record(.kais, sim)
 
@@ -395,8 +407,10 @@ enum Fig18Experiment {
         + "\(Format.fixed(calibration.decisionsPerRound, decimals: 1)) decisions), FIFO node "
         + "queues, no rescheduling, HPA, cross-cluster \(config.firmamentCrossCluster)")
     summary.notes.append(
-      "KaiS: cMMAC dispatch (own cluster + cloud), EDF queues, no urgent rescheduling, GPG "
-        + "orchestration (GPO's hierarchical GNN, H = \(config.kais.selectedNodes), REINFORCE "
+      "KaiS: cMMAC dispatch (own cluster + cloud), EDF queues, no urgent rescheduling, "
+        + (config.kaisOrchestrator == .agent
+          ? "GPG" : "\(config.kaisOrchestrator.rawValue) (ablation, not the paper's KaiS) instead of GPG")
+        + " orchestration (GPO's hierarchical GNN, H = \(config.kais.selectedNodes), REINFORCE "
         + "with a time baseline); trained on KMPS' budget (\(config.training.curriculum.count) "
         + "curriculum stages + \(config.training.episodes) episodes)")
     summary.notes.append(

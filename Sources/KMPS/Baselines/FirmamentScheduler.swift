@@ -242,6 +242,17 @@ public enum FirmamentCalibration {
     public var tasksPerRound: Double
     /// Slowest round, seconds.
     public var maxSecondsPerRound: Double
+    /// Creates a value from all its fields.
+    public init(
+      secondsPerRound: Double, decisionsPerRound: Double, tasksPerRound: Double,
+      maxSecondsPerRound: Double
+    ) {
+      self.secondsPerRound = secondsPerRound
+      self.decisionsPerRound = decisionsPerRound
+      self.tasksPerRound = tasksPerRound
+      self.maxSecondsPerRound = maxSecondsPerRound
+    }
+
     /// The per-decision solver time, ms: `secondsPerRound · 1000 / decisionsPerRound`.
     public var solverMsPerDecision: Double {
       decisionsPerRound > 0 ? secondsPerRound * 1000 / decisionsPerRound : 0

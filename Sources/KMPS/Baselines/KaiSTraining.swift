@@ -13,8 +13,9 @@ public struct KaiSRunResult: Sendable {
   public var wallSeconds: Double
   /// The trained cMMAC dispatch agent.
   public var agent: KaiSDispatchAgent
-  /// The trained GPG orchestrator (learning mode; switch `mode` to evaluate).
-  public var orchestrator: GPOOrchestration
+  /// The trained GPG orchestrator (learning mode; switch `mode` to evaluate), nil when KaiS
+  /// ran with a heuristic orchestrator (an ablation).
+  public var orchestrator: GPOOrchestration?
   /// Statistics of the last cMMAC update.
   public var lastUpdate: KaiSUpdateStats
 }
@@ -57,20 +58,24 @@ public enum KaiSTraining {
 
   /// Trains KaiS with `seed` on the same budget as KMPS: `config`'s curriculum, then
   /// `config.episodes` recorded episodes (same episode seeds as `DispatchTraining.run`), one
-  /// cMMAC update and one GPG update after every episode. `onEpisode` gets each recorded
-  /// episode's throughput.
+  /// cMMAC update and one GPG update after every episode. `orchestrator` other than `.agent`
+  /// replaces GPG by that heuristic (an ablation). `onEpisode` gets each recorded episode's
+  /// throughput.
   public static func run(
     seed: UInt64, config: DispatchTrainingConfig, kais: KaiSConfig, trace: AlibabaTrace?,
-    onEpisode: (Double) -> Void = { _ in }
+    orchestrator kind: OrchestratorKind = .agent, onEpisode: (Double) -> Void = { _ in }
   ) throws -> KaiSRunResult {
     let start = ContinuousClock.now
-    let env = environment(config.environment)
+    var env = environment(config.environment)
+    env.orchestration.orchestrator = kind
     var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: seed)
     var agent = try makeAgent(
       kais, simulator: sim, seed: DispatchTraining.episodeSeed(seed, phase: 17, episode: 0))
-    var gpg = try GPOOrchestration(
-      config: gpgConfig(kais), simulator: sim,
-      seed: DispatchTraining.episodeSeed(seed, phase: 18, episode: 0))
+    var gpg: GPOOrchestration? =
+      kind == .agent
+      ? try GPOOrchestration(
+        config: gpgConfig(kais), simulator: sim,
+        seed: DispatchTraining.episodeSeed(seed, phase: 18, episode: 0)) : nil
     var dispatcher = try KaiSDispatcher(
       agent: agent, simulator: sim, acting: .sample, record: true,
       seed: DispatchTraining.episodeSeed(seed, phase: 19, episode: 0))
@@ -83,8 +88,15 @@ public enum KaiSTraining {
         env, slots: slots, loadFraction: loadFraction, profile: profile, seed: seed,
         trace: trace)
       dispatcher.load(agent)
-      sim.run(dispatch: &dispatcher, orchestration: &gpg)
-      try gpg.finishEpisode(sim)
+      if var orchestrator = gpg {
+        gpg = nil  // moved out, so that it is mutated in place
+        sim.run(dispatch: &dispatcher, orchestration: &orchestrator)
+        try orchestrator.finishEpisode(sim)
+        gpg = orchestrator
+      } else {
+        var heuristic = kind.makeHeuristic(env)!
+        sim.run(dispatch: &dispatcher, orchestration: &heuristic)
+      }
       if let batch = dispatcher.takeBatch(), batch.transitionCount > 0 {
         last = try agent.update(batch)
       }
