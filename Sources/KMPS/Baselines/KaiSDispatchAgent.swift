@@ -28,6 +28,9 @@ public struct KaiSConfig: Codable, Sendable, Equatable {
   /// Decisions per eAP an update trains the actor on (a uniform sample when there are more;
   /// the critic always trains on every slot transition).
   public var samplesPerUpdate: Int = 2048
+  /// Gradient steps per update: the critic's transitions and each actor's sampled decisions
+  /// are split into this many minibatches (one pass; KMPS' MAPPO takes 4 epochs × 8).
+  public var numMinibatches: Int = 8
   /// Normalize the advantages of each update's decisions.
   public var normAdv: Bool = true
   /// GPG: nodes picked per frame decision (H).
@@ -57,6 +60,7 @@ public struct KaiSConfig: Codable, Sendable, Equatable {
     guard entCoef >= 0, entCoef.isFinite else { throw fail("entCoef", "must be ≥ 0") }
     guard maxGradNorm > 0 else { throw fail("maxGradNorm", "must be > 0") }
     guard samplesPerUpdate >= 1 else { throw fail("samplesPerUpdate", "must be ≥ 1") }
+    guard numMinibatches >= 1 else { throw fail("numMinibatches", "must be ≥ 1") }
     guard selectedNodes >= 1 else { throw fail("selectedNodes", "must be ≥ 1") }
   }
 }
@@ -283,8 +287,10 @@ public struct KaiSDispatchAgent: Sendable {
     }
   }
 
-  /// One actor-critic step on `batch`: the critic on every transition, each eAP's actor on (a
-  /// sample of at most `samplesPerUpdate` of) its decisions.
+  /// One pass of actor-critic steps over `batch`: the TD targets and advantages are computed
+  /// once with the current critic, then `numMinibatches` steps each train the critic on a
+  /// share of the transitions and every eAP's actor on a share of (a sample of at most
+  /// `samplesPerUpdate` of) its decisions. Every sample is used once.
   ///
   /// - Throws: `RLInputError` for a batch without transitions or made for other sizes.
   @discardableResult
@@ -301,54 +307,65 @@ public struct KaiSDispatchAgent: Sendable {
     var stats = KaiSUpdateStats()
     stats.meanReward =
       batch.rewards.reduce(0) { $0 + $1.reduce(0, +) } / Float(batch.transitionCount)
+    let k = config.numMinibatches
 
-    // Critic: ½ MSE to the TD targets over every transition.
+    // Critic: ½ MSE to the fixed TD targets, transitions shuffled into k minibatches.
     let allStates = batch.states.flatMap { $0 }
     let allTargets = td.flatMap(\.targets)
-    let v = critic(Tensor(shape: [allTargets.count, stateDim], scalars: allStates))
-      .reshaped(to: [allTargets.count])
-    let valueLoss = PPOLoss.unclippedValueLoss(values: v, returns: Tensor(allTargets))
-    stats.valueLoss = valueLoss.scalar
-    var criticGrads = valueLoss.backward()
-    criticGrads.clip(globalNorm: config.maxGradNorm)
-    criticOptimizer.update(&critic, along: criticGrads)
+    let criticParts = Minibatches.shuffled(
+      count: allTargets.count, numMinibatches: min(k, allTargets.count), rng: &rng)
+    for rows in criticParts {
+      var x = [Float](repeating: 0, count: rows.count * stateDim)
+      for (r, i) in rows.enumerated() {
+        for j in 0..<stateDim { x[r * stateDim + j] = allStates[i * stateDim + j] }
+      }
+      let v = critic(Tensor(shape: [rows.count, stateDim], scalars: x)).reshaped(to: [rows.count])
+      let valueLoss = PPOLoss.unclippedValueLoss(
+        values: v, returns: Tensor(rows.map { allTargets[$0] }))
+      stats.valueLoss += valueLoss.scalar / Float(criticParts.count)
+      var grads = valueLoss.backward()
+      grads.clip(globalNorm: config.maxGradNorm)
+      criticOptimizer.update(&critic, along: grads)
+    }
 
-    // Actors: −mean(A · log π) − β·H on each eAP's sampled decisions.
+    // Actors: −mean(A · log π) − β·H on each eAP's sampled decisions, k minibatches each.
+    let o = observationDim
+    let t = actionCount
     for b in 0..<eapCount where !batch.actions[b].isEmpty {
       let all = batch.actions[b].count
       var rows = Array(0..<all)
-      if all > config.samplesPerUpdate {
-        for i in 0..<config.samplesPerUpdate {
-          let j = i + Int(rng.next() % UInt64(all - i))
-          rows.swapAt(i, j)
-        }
-        rows = Array(rows[0..<config.samplesPerUpdate]).sorted()
+      for i in 0..<min(config.samplesPerUpdate, all - 1) {
+        rows.swapAt(i, i + Int(rng.next() % UInt64(all - i)))
       }
-      let o = observationDim
-      let t = actionCount
-      var obs = [Float](repeating: 0, count: rows.count * o)
-      var mask = [Bool](repeating: false, count: rows.count * t)
-      var actions = [Int](repeating: 0, count: rows.count)
-      var advantages = [Float](repeating: 0, count: rows.count)
-      for (k, i) in rows.enumerated() {
-        for j in 0..<o { obs[k * o + j] = batch.observations[b][i * o + j] }
-        for j in 0..<t { mask[k * t + j] = batch.masks[b][i * t + j] }
-        actions[k] = batch.actions[b][i]
-        advantages[k] = td[b].advantages[batch.transitionOf[b][i]]
-      }
+      rows = Array(rows[0..<min(config.samplesPerUpdate, all)])
+      var advantages = rows.map { td[b].advantages[batch.transitionOf[b][$0]] }
       if config.normAdv && rows.count > 1 { advantages = PPODiagnostics.normalized(advantages) }
-      let scores = actors[b](Tensor(shape: [rows.count, o], scalars: obs))
-      let pi = MaskedCategorical(.contextFilter, outputs: scores, mask: mask)
-      let logProbs = pi.logProbability(of: actions)
-      let policyLoss = PPOLoss.policyGradient(logProbs: logProbs, advantages: Tensor(advantages))
-      let entropy = pi.entropy().mean()
-      let loss = policyLoss - entropy * config.entCoef
-      stats.policyLoss += policyLoss.scalar
-      stats.entropy += entropy.scalar * Float(rows.count)
-      stats.decisions += rows.count
-      var grads = loss.backward()
-      grads.clip(globalNorm: config.maxGradNorm)
-      actorOptimizers[b].update(&actors[b], along: grads)
+      let parts = Minibatches.shuffled(
+        count: rows.count, numMinibatches: min(k, rows.count), rng: &rng)
+      for part in parts {
+        var obs = [Float](repeating: 0, count: part.count * o)
+        var mask = [Bool](repeating: false, count: part.count * t)
+        var actions = [Int](repeating: 0, count: part.count)
+        for (r, p) in part.enumerated() {
+          let i = rows[p]
+          for j in 0..<o { obs[r * o + j] = batch.observations[b][i * o + j] }
+          for j in 0..<t { mask[r * t + j] = batch.masks[b][i * t + j] }
+          actions[r] = batch.actions[b][i]
+        }
+        let scores = actors[b](Tensor(shape: [part.count, o], scalars: obs))
+        let pi = MaskedCategorical(.contextFilter, outputs: scores, mask: mask)
+        let logProbs = pi.logProbability(of: actions)
+        let policyLoss = PPOLoss.policyGradient(
+          logProbs: logProbs, advantages: Tensor(part.map { advantages[$0] }))
+        let entropy = pi.entropy().mean()
+        let loss = policyLoss - entropy * config.entCoef
+        stats.policyLoss += policyLoss.scalar / Float(parts.count)
+        stats.entropy += entropy.scalar * Float(part.count)
+        stats.decisions += part.count
+        var grads = loss.backward()
+        grads.clip(globalNorm: config.maxGradNorm)
+        actorOptimizers[b].update(&actors[b], along: grads)
+      }
     }
     if stats.decisions > 0 { stats.entropy /= Float(stats.decisions) }
     return stats
