@@ -16,7 +16,7 @@ struct Fig18Command: ParsableCommand {
       for every seed, calibrates Firmament_Native's solver time at the load, then scores every \
       scheduler on the same held-out episodes (Alibaba trace, bursts): data.csv holds the \
       throughput of every frame (x = time in s at the frame's end), summary.json the final \
-      throughput (all frames of the held-out episodes) and the paper's claims. Random valid, \
+      throughput (mean over all frames of the held-out episodes) and the paper's claims. Random valid, \
       least-utilized cross-cluster and queue-aware dispatch (KMPS environment, HPA) run on the \
       same episodes as references. --config overrides Fig18Config (e.g. \
       {"evaluationEpisodes": 1, "training": {"episodes": 20}}).
@@ -322,7 +322,7 @@ enum Fig18Experiment {
         title: "Fig. 18: held-out episodes, \(Int(training.loadRequestsPerSecond)) req/s with "
           + "bursts (mean, min-max over seeds)",
         xLabel: "time (s)", yLabel: "throughput per frame (on-time / arrived)",
-        keyPosition: "bottom right"))
+        keyPosition: "below maxrows 4", heightPx: 680))
   }
 
   /// Firmament's solver time per round in its own environment at the load (bursts), with a
@@ -407,7 +407,7 @@ enum Fig18Experiment {
       "unscheduledShare",
       .number(Double(rounds.unscheduled) / Double(max(1, rounds.tasks))), series: firmament)
     summary.notes.append(
-      "final = throughput over every frame of the held-out episodes (\(config.evaluationEpisodes) "
+      "final = mean per-frame throughput over every frame of the held-out episodes (\(config.evaluationEpisodes) "
         + "per seed, \(config.evaluationSlots) slots each, episode seeds of phase "
         + "\(evaluationPhase), never trained on); min–max over seeds")
     summary.notes.append(
