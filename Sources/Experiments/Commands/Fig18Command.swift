@@ -16,7 +16,8 @@ struct Fig18Command: ParsableCommand {
       for every seed, calibrates Firmament_Native's solver time at the load, then scores every \
       scheduler on the same held-out episodes (Alibaba trace, bursts): data.csv holds the \
       throughput of every frame (x = time in s at the frame's end), summary.json the final \
-      throughput (mean over all frames of the held-out episodes) and the paper's claims. Random valid, \
+      throughput (mean over all frames of the held-out episodes) and the paper's claims. \
+      Random valid, \
       least-utilized cross-cluster and queue-aware dispatch (KMPS environment, HPA) run on the \
       same episodes as references. --config overrides Fig18Config (e.g. \
       {"evaluationEpisodes": 1, "training": {"episodes": 20}}).
@@ -154,7 +155,8 @@ enum Fig18Experiment {
     renderer: GnuplotRenderer = .detect(),
     progressSink: @escaping ProgressReporter.Sink = ProgressReporter.standardError
   ) throws -> WrittenResults {
-    var config = try override ?? options.config(defaults: Fig18Config.standard(quick: options.quick))
+    var config =
+      try override ?? options.config(defaults: Fig18Config.standard(quick: options.quick))
     config.training.episodes = options.episodes(
       full: config.training.episodes, quick: config.training.episodes)
     config.training.loadRequestsPerSecond = options.loadRequestsPerSecond(
@@ -230,7 +232,8 @@ enum Fig18Experiment {
         }
         func record(_ series: Fig18Series, _ sim: borrowing EdgeCloudSimulator) {
           let m = sim.metrics
-          let frameSeconds = Double(sim.config.timing.frameEverySlots) * sim.config.timing.slotMs
+          let frameSeconds =
+            Double(sim.config.timing.frameEverySlots) * sim.config.timing.slotMs
             / 1000
           for (k, y) in m.frameThroughput.enumerated() {
             table.append(
@@ -350,7 +353,8 @@ enum Fig18Experiment {
     func pct(_ x: Double) -> String { Format.fixed(100 * x, decimals: 1) + "%" }
     func describe(_ s: Fig18Series) -> String {
       guard let e = entry(s) else { return "\(s.rawValue) -" }
-      return "\(s.rawValue) \(pct(e.finalValue)) (\(pct(e.finalValueMin))–\(pct(e.finalValueMax)))"
+      let range = "\(pct(e.finalValueMin))–\(pct(e.finalValueMax))"
+      return "\(s.rawValue) \(pct(e.finalValue)) (\(range))"
     }
     let verdict = { (value: Bool) -> Bool? in quick ? nil : value }
     let all = Fig18Series.allCases.filter { entry($0) != nil }.map(describe).joined(
@@ -397,32 +401,39 @@ enum Fig18Experiment {
       total.tasks += s.tasks
     }
     let firmament = Fig18Series.firmament.rawValue
-    summary.set("calibrationMsPerRound", .number(calibration.secondsPerRound * 1000), series: firmament)
-    summary.set("calibrationRequestsPerRound", .number(calibration.tasksPerRound), series: firmament)
+    summary.set(
+      "calibrationMsPerRound", .number(calibration.secondsPerRound * 1000), series: firmament)
+    summary.set(
+      "calibrationRequestsPerRound", .number(calibration.tasksPerRound), series: firmament)
     summary.set("solverMsPerDecision", .number(calibration.solverMsPerDecision), series: firmament)
     summary.set("evaluationMsPerRound", .number(rounds.meanSolveSeconds * 1000), series: firmament)
-    summary.set("evaluationMaxMsPerRound", .number(rounds.maxSolveSeconds * 1000), series: firmament)
+    summary.set(
+      "evaluationMaxMsPerRound", .number(rounds.maxSolveSeconds * 1000), series: firmament)
     summary.set("failedSolves", .number(Double(rounds.failedSolves)), series: firmament)
     summary.set(
       "unscheduledShare",
       .number(Double(rounds.unscheduled) / Double(max(1, rounds.tasks))), series: firmament)
     summary.notes.append(
-      "final = mean per-frame throughput over every frame of the held-out episodes (\(config.evaluationEpisodes) "
+      "final = mean per-frame throughput over every frame of the held-out episodes ("
+        + "\(config.evaluationEpisodes) "
         + "per seed, \(config.evaluationSlots) slots each, episode seeds of phase "
         + "\(evaluationPhase), never trained on); min–max over seeds")
     summary.notes.append(
       "claims are in throughput points (on-time / arrived); the paper's 5.3% is read as points")
     summary.notes.append(
       "Firmament_Native: one GLPK min-cost flow (out-of-kilter) per slot over every waiting "
-        + "request; centralized decision latency = 2 × \(Int(config.training.environment.dispatch.centralLinkLatencyMs)) ms "
-        + "link + the measured solver time per decision (\(Format.fixed(calibration.solverMsPerDecision, decimals: 4)) ms "
+        + "request; centralized decision latency = 2 × "
+        + "\(Int(config.training.environment.dispatch.centralLinkLatencyMs)) ms "
+        + "link + the measured solver time per decision ("
+        + "\(Format.fixed(calibration.solverMsPerDecision, decimals: 4)) ms "
         + "= \(Format.fixed(calibration.secondsPerRound * 1000, decimals: 3)) ms per round / "
         + "\(Format.fixed(calibration.decisionsPerRound, decimals: 1)) decisions), FIFO node "
         + "queues, no rescheduling, HPA, cross-cluster \(config.firmamentCrossCluster)")
     summary.notes.append(
       "KaiS: cMMAC dispatch (own cluster + cloud), EDF queues, no urgent rescheduling, "
         + (config.kaisOrchestrator == .agent
-          ? "GPG" : "\(config.kaisOrchestrator.rawValue) (ablation, not the paper's KaiS) instead of GPG")
+          ? "GPG"
+          : "\(config.kaisOrchestrator.rawValue) (ablation, not the paper's KaiS) instead of GPG")
         + " orchestration (GPO's hierarchical GNN, H = \(config.kais.selectedNodes), REINFORCE "
         + "with a time baseline); trained on KMPS' budget (\(config.training.curriculum.count) "
         + "curriculum stages + \(config.training.episodes) episodes)")

@@ -20,8 +20,8 @@ public struct FirmamentTask: Sendable, Equatable {
 /// specialised to request dispatch:
 ///
 /// ```
-/// request ──1,0──▶ class (service w, origin eAP b) ──∞,c(b,a)──▶ (w, target a) ──slots(w,a),0──▶ sink
-///    └─────1,u(request)──▶ unscheduled ──────────────────────────────────────────────────────▶ sink
+/// request ─(1, 0)→ class (w, b) ─(∞, c(b,a))→ (w, a) ─(slots(w,a), 0)→ sink
+///    └─(1, u(request))→ unscheduled ─(∞, 0)→ sink
 /// ```
 ///
 /// Every request is a unit of supply; the sink demands them all. A request reaches the sink

@@ -110,7 +110,8 @@ public struct FirmamentScheduler: DispatchPolicy, Sendable {
     let nodes = a == topo.cloudTarget ? topo.edgeNodeCount..<topo.nodeCount : a..<(a + 1)
     var free = 0
     for n in nodes {
-      free += sim.activeReplicas(service: w, node: n) * config.slotsPerReplica
+      free +=
+        sim.activeReplicas(service: w, node: n) * config.slotsPerReplica
         - sim.busyReplicas(service: w, node: n)
     }
     return free - sim.queueLength(target: a, service: w)
@@ -270,7 +271,8 @@ public enum FirmamentCalibration {
     let s = scheduler.stats
     let rounds = Double(max(1, s.solves))
     return Result(
-      secondsPerRound: s.meanSolveSeconds, decisionsPerRound: Double(sim.metrics.decisions) / rounds,
+      secondsPerRound: s.meanSolveSeconds,
+      decisionsPerRound: Double(sim.metrics.decisions) / rounds,
       tasksPerRound: Double(s.tasks) / rounds, maxSecondsPerRound: s.maxSolveSeconds)
   }
 }
