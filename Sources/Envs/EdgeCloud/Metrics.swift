@@ -64,6 +64,9 @@ public struct EdgeCloudMetrics: Sendable, Codable, Equatable {
   public var dispatchedCloud = 0
   /// Actions outside the mask (redirected to the cloud).
   public var invalidActions = 0
+  /// Requests a policy left in their eAP queue for a later slot (`EdgeCloudSimulator
+  /// .deferTarget`); one request deferred in k slots counts k times.
+  public var deferred = 0
   /// Requests promoted as urgent at long slots (eAP and node queues).
   public var promotedUrgent = 0
   /// Requests moved out of a node queue to another target at long slots.

@@ -7,7 +7,9 @@ import SeededRandom
 /// The decision path runs one way: the simulator dequeues the request, computes the mask F,
 /// writes the inputs the policy asks for (`decisionInputs`) into the view, and takes back a
 /// target. `choose` must return a target in `0..<sim.targetCount` (edge nodes, cloud last) that
-/// the view's mask allows; an invalid target is counted and sent to the cloud. Heuristics read
+/// the view's mask allows; an invalid target is counted and sent to the cloud. In the run loop
+/// (`runDecisionRounds`) a policy may also return `EdgeCloudSimulator.deferTarget` to leave the
+/// request in its eAP queue until the next slot. Heuristics read
 /// whatever else they need from `sim`. Learned policies ask for `.observation` (and
 /// `.globalState` for a centralized critic) and attribute `slotEnded`'s `outcome.rewards[b]`
 /// to every decision eAP `b` took in `outcome.slot`.

@@ -10,7 +10,8 @@ struct ExperimentCommand: ParsableCommand {
   /// Figure subcommands in paper order (fig7 … fig18, cartpole). Register new ones here.
   static let figureCommands: [any ParsableCommand.Type] = [
     Fig7Command.self, Fig8Command.self, Fig9Command.self, Fig10Command.self, Fig11Command.self,
-    Fig12Command.self, Fig16Command.self, Fig17Command.self, CartPoleCommand.self,
+    Fig12Command.self, Fig16Command.self, Fig17Command.self, Fig18Command.self,
+    CartPoleCommand.self,
   ]
 
   /// Utility subcommands, always present.

@@ -95,6 +95,17 @@ extension GPOAgent {
         reason: "was made for another agent (topology \(batch.topology), H = "
           + "\(batch.selectedNodes))")
     }
+    if config.algorithm == .reinforceTimeBaseline {
+      let rewards = transitions.map { $0.nodeReward + $0.serviceReward }
+      let ends = transitions.map { $0.terminated || $0.truncated }
+      let r = Self.reinforceTargets(
+        rewards: rewards, episodeEnds: ends, gamma: config.gamma, baseline: timeBaseline)
+      let advantages = config.normAdv ? PPODiagnostics.normalized(r.advantages) : r.advantages
+      let zeros = [Float](repeating: 0, count: count)
+      return GPORolloutTargets(
+        nodeAdvantages: advantages, serviceAdvantages: advantages, nodeReturns: r.returns,
+        serviceReturns: r.returns, nodeValues: zeros, serviceValues: zeros)
+    }
     let last = transitions[count - 1]
     if !last.terminated && !last.truncated && nextGraph == nil {
       throw RLInputError(
@@ -125,7 +136,7 @@ extension GPOAgent {
     let serviceValues = Array(serviceAll[0..<count])
     let terminated = transitions.map(\.terminated)
     let truncated = transitions.map(\.truncated)
-    let lambda = config.variant.algorithm == .ppo ? config.gaeLambda : 0
+    let lambda = config.algorithm == .ppo ? config.gaeLambda : 0
     let dual = config.variant.usesDualCritic
     let nodeRewards = transitions.map { dual ? $0.nodeReward : $0.nodeReward + $0.serviceReward }
     let nodeGAE = try GAE.compute(
@@ -225,7 +236,9 @@ extension GPOAgent {
     }
     let policyTerm = nodeLoss + serviceLoss
     let entropyTerm = entropy * config.entCoef
-    let valueTerm = valueLoss * config.vfCoef
+    // REINFORCE trains no critic.
+    let valueTerm =
+      config.algorithm == .reinforceTimeBaseline ? Tensor(0) : valueLoss * config.vfCoef
     let total = policyTerm - entropyTerm + valueTerm
 
     let logRatios = nodeLogRatio.scalars + (serviceLogRatio?.scalars ?? [])
@@ -237,18 +250,47 @@ extension GPOAgent {
       clipFraction: PPODiagnostics.clipFraction(logRatios: logRatios, clipCoef: config.clipCoef))
   }
 
-  /// The PPO clipped surrogate (`PPOLoss.clippedSurrogate`), or for A2C the vanilla policy
-  /// gradient `−mean(A · log π)` (`PPOLoss.policyGradient`).
+  /// The PPO clipped surrogate (`PPOLoss.clippedSurrogate`), or for A2C and REINFORCE the
+  /// vanilla policy gradient `−mean(A · log π)` (`PPOLoss.policyGradient`).
   ///
   /// - Parameters:
   ///   - logProb: `log π_new` `[batch]`, tracking gradients.
   ///   - logRatio: `log π_new − log π_old` `[batch]`.
   ///   - advantages: `[batch]`, detached.
   func policyLoss(logProb: Tensor, logRatio: Tensor, advantages: Tensor) -> Tensor {
-    if config.variant.algorithm == .advantageActorCritic {
+    if config.algorithm != .ppo {
       return PPOLoss.policyGradient(logProbs: logProb, advantages: advantages)
     }
     return PPOLoss.clippedSurrogate(
       ratio: logRatio.exp(), advantages: advantages, clipCoef: config.clipCoef)
+  }
+}
+
+extension GPOAgent {
+  /// REINFORCE targets with a time baseline: per episode (a step with `episodeEnds[t]` ends
+  /// one), the discounted return-to-go `G_t = r_t + γ·G_{t+1}` (0 after an episode's end: no
+  /// bootstrap), the step's index within its episode, and `A_t = G_t − b[k_t]` with `b[k]` the
+  /// baseline at step index `k` (0 where there is none yet).
+  public static func reinforceTargets(
+    rewards: [Float], episodeEnds: [Bool], gamma: Float, baseline: [Float]
+  ) -> (returns: [Float], advantages: [Float], stepIndex: [Int]) {
+    let n = rewards.count
+    var returns = [Float](repeating: 0, count: n)
+    var following: Float = 0
+    for t in stride(from: n - 1, through: 0, by: -1) {
+      if episodeEnds[t] { following = 0 }
+      following = rewards[t] + gamma * following
+      returns[t] = following
+    }
+    var stepIndex = [Int](repeating: 0, count: n)
+    var k = 0
+    for t in 0..<n {
+      stepIndex[t] = k
+      k = episodeEnds[t] ? 0 : k + 1
+    }
+    let advantages = (0..<n).map { t in
+      returns[t] - (stepIndex[t] < baseline.count ? baseline[stepIndex[t]] : 0)
+    }
+    return (returns, advantages, stepIndex)
   }
 }

@@ -116,6 +116,11 @@ public struct GPOAgent: LearningAgent, Sendable {
   public private(set) var inferencePolicy: GPOPolicy
   /// Optimizer steps taken (drives the learning-rate schedules).
   public private(set) var optimizerSteps: Int = 0
+  /// REINFORCE's time baseline: the running mean return at each step index of an episode.
+  public private(set) var timeBaseline: [Float] = []
+  /// Episodes averaged into each entry of `timeBaseline` (capped at
+  /// `config.timeBaselineEpisodes`).
+  public private(set) var timeBaselineCounts: [Int] = []
   private var actorOptimizer: Adam
   private var criticOptimizer: Adam
   /// The minibatch shuffles' stream (`update(_:)`).
@@ -182,7 +187,7 @@ public struct GPOAgent: LearningAgent, Sendable {
   public mutating func update(_ batch: inout GPOBatch) throws -> GPOUpdateStats {
     let targets = try prepareTargets(batch)
     let count = batch.count
-    let ppo = config.variant.algorithm == .ppo
+    let ppo = config.algorithm == .ppo
     let epochs = ppo ? config.updateEpochs : 1
     var policyIDs = Set<ParameterID>()
     policy.visitParameters { _, p in if let id = p.parameterID { policyIDs.insert(id) } }
@@ -216,6 +221,7 @@ public struct GPOAgent: LearningAgent, Sendable {
       }
     }
     inferencePolicy = policy.detached()
+    if config.algorithm == .reinforceTimeBaseline { updateTimeBaseline(batch) }
     let returns = targets.nodeReturns
     let explained = PPODiagnostics.explainedVariance(
       predicted: targets.nodeValues, target: returns)
@@ -309,5 +315,25 @@ extension GPOAgent {
     policy = model.policy
     critics = model.critics
     inferencePolicy = policy.detached()
+  }
+}
+
+extension GPOAgent {
+  /// Folds `batch`'s returns into the time baseline: at each step index, a running mean over at
+  /// most `config.timeBaselineEpisodes` episodes.
+  mutating func updateTimeBaseline(_ batch: GPOBatch) {
+    let transitions = batch.transitions
+    let r = Self.reinforceTargets(
+      rewards: transitions.map { $0.nodeReward + $0.serviceReward },
+      episodeEnds: transitions.map { $0.terminated || $0.truncated }, gamma: config.gamma,
+      baseline: [])
+    for (t, k) in r.stepIndex.enumerated() {
+      while timeBaseline.count <= k {
+        timeBaseline.append(0)
+        timeBaselineCounts.append(0)
+      }
+      timeBaselineCounts[k] = min(timeBaselineCounts[k] + 1, config.timeBaselineEpisodes)
+      timeBaseline[k] += (r.returns[t] - timeBaseline[k]) / Float(timeBaselineCounts[k])
+    }
   }
 }

@@ -7,6 +7,11 @@ public enum GPOAlgorithm: String, Codable, Sendable, Equatable {
   /// Advantage actor-critic: one full-batch gradient step per update on the one-step TD error
   /// `r + γV(s') − V(s)` (GAE with λ = 0), no ratio, no clipping.
   case advantageActorCritic
+  /// REINFORCE with a time baseline (KaiS' GPG): Monte-Carlo discounted returns of the summed
+  /// reward `u_node + u_service` (an episode's end is not bootstrapped), minus the mean return
+  /// earlier episodes had at the same step index; one full-batch step; the critics are not
+  /// trained (their loss is left out).
+  case reinforceTimeBaseline
 }
 
 /// The orchestration agents of Fig. 16 and Fig. 17 as one switch.
@@ -86,8 +91,18 @@ public struct GPOConfig: Codable, Sendable, Equatable {
   /// Normalize each stream's advantages over the rollout.
   public var normAdv: Bool = true
 
+  /// The update rule when not the variant's own (`reinforceTimeBaseline` for KaiS' GPG on the
+  /// GPO networks); nil = `variant.algorithm`.
+  public var algorithmOverride: GPOAlgorithm? = nil
+  /// Episodes averaged by the REINFORCE time baseline (a running mean over at most this many
+  /// recent episodes per step index).
+  public var timeBaselineEpisodes: Int = 20
+
   /// Paper defaults for `variant`.
   public init(variant: GPOVariant = .gpo) { self.variant = variant }
+
+  /// The update rule in use.
+  public var algorithm: GPOAlgorithm { algorithmOverride ?? variant.algorithm }
 
   /// The actor learning-rate schedule.
   public var actorSchedule: LearningRateSchedule {
@@ -117,6 +132,9 @@ public struct GPOConfig: Codable, Sendable, Equatable {
     }
     if !(learningRate > 0) || !(criticLearningRate > 0) {
       throw fail("learningRate", "learning rates must be positive")
+    }
+    if timeBaselineEpisodes < 1 {
+      throw fail("timeBaselineEpisodes", "must be ≥ 1, got \(timeBaselineEpisodes)")
     }
     if lrDecaySteps < 1 { throw fail("lrDecaySteps", "must be ≥ 1, got \(lrDecaySteps)") }
     if updateEpochs < 1 { throw fail("updateEpochs", "must be ≥ 1, got \(updateEpochs)") }

@@ -3,6 +3,10 @@
 /// state written for policies that ask for them.
 struct DecisionScratch: Sendable {
   var pending: [DispatchDecision?] = []
+  /// The queue entry each pending decision was dequeued as (to put a deferred one back).
+  var pendingEntries: [QueueEntry] = []
+  /// Requests deferred in the current slot, `(eAP, entry)`, pushed back after the rounds.
+  var deferred: [(eap: Int, entry: QueueEntry)] = []
   var chosen: [Int] = []
   var observation: [Float] = []
   var globalState: [Float] = []
@@ -13,6 +17,9 @@ struct DecisionScratch: Sendable {
   /// Buffers for `eapCount` eAPs and the given observation and state sizes.
   init(eapCount: Int, observationSize: Int, globalStateSize: Int) {
     pending = [DispatchDecision?](repeating: nil, count: eapCount)
+    pendingEntries = [QueueEntry](
+      repeating: QueueEntry(id: 0, service: 0, cpuCores: 0, memoryGB: 0, seq: 0, deadlineMs: 0),
+      count: eapCount)
     chosen = [Int](repeating: 0, count: eapCount)
     observation = [Float](repeating: 0, count: observationSize)
     globalState = [Float](repeating: 0, count: globalStateSize)
@@ -25,6 +32,11 @@ extension EdgeCloudSimulator {
   /// Dequeues the next request of eAP `eap` by Ψ and prepares its action mask, or returns nil
   /// when the eAP's queue is empty or its per-slot dispatch budget is used up.
   public mutating func nextDecision(eap b: Int) -> DispatchDecision? {
+    nextDecisionEntry(eap: b)?.decision
+  }
+
+  /// `nextDecision(eap:)` with the queue entry the request was dequeued as.
+  mutating func nextDecisionEntry(eap b: Int) -> (decision: DispatchDecision, entry: QueueEntry)? {
     guard slotDecisions[b] < config.dispatch.budgetPerSlot, eapQueues[b].count > 0 else {
       return nil
     }
@@ -46,7 +58,7 @@ extension EdgeCloudSimulator {
       decisionIndex: decisionCounter)
     slotDecisions[b] += 1
     decisionCounter += 1
-    return d
+    return (d, qe)
   }
 
   /// Writes eAP `b`'s action mask F for a request of `service` with the given demands: an edge
@@ -173,7 +185,9 @@ extension EdgeCloudSimulator {
 
   /// Takes all dispatch decisions of the current slot: in rounds, each eAP with a request and
   /// budget left dequeues one; all of a round's decisions are chosen on the same state (each
-  /// policy call gets its `DecisionView`), then applied in eAP order. Allocates nothing.
+  /// policy call gets its `DecisionView`), then applied in eAP order. A policy may return
+  /// `deferTarget` to leave a request in its queue until the next slot. Allocates nothing
+  /// (once the deferral buffer has grown).
   public mutating func runDecisionRounds<D: DispatchPolicy>(policy: inout D) {
     // Move the buffers out, so that writing them does not overlap the reads of `self`.
     var scratch = decisionScratch
@@ -181,8 +195,13 @@ extension EdgeCloudSimulator {
     while true {
       var any = false
       for b in 0..<eapCount {
-        scratch.pending[b] = nextDecision(eap: b)
-        if scratch.pending[b] != nil { any = true }
+        if let next = nextDecisionEntry(eap: b) {
+          scratch.pending[b] = next.decision
+          scratch.pendingEntries[b] = next.entry
+          any = true
+        } else {
+          scratch.pending[b] = nil
+        }
       }
       guard any else { break }
       for b in 0..<eapCount {
@@ -191,9 +210,19 @@ extension EdgeCloudSimulator {
         scratch.chosen[b] = target
       }
       for b in 0..<eapCount {
-        if let d = scratch.pending[b] { dispatch(d, to: scratch.chosen[b]) }
+        guard let d = scratch.pending[b] else { continue }
+        if scratch.chosen[b] == Self.deferTarget {
+          // Left in the queue: not a decision, so it gives its budget back.
+          slotDecisions[b] -= 1
+          metrics.deferred += 1
+          scratch.deferred.append((b, scratch.pendingEntries[b]))
+        } else {
+          dispatch(d, to: scratch.chosen[b])
+        }
       }
     }
+    for (b, entry) in scratch.deferred { eapQueues[b].push(entry) }
+    scratch.deferred.removeAll(keepingCapacity: true)
     decisionScratch = scratch
   }
 
