@@ -74,7 +74,7 @@ enum Fig7Evaluation {
       try mappo.loadCheckpoint(from: target.url)
       for seed in options.seeds {
         var dispatcher = try LearnedDispatcher(
-          policy: mappo.policy, simulator: sim, criticView: DispatchTraining.criticView(target.series),
+          policy: mappo.policy, simulator: sim, criticView: training.criticView(for: target.series),
           streamPerEAP: target.series.agents == .multiAgent, acting: .sample, record: false,
           seed: DispatchTraining.episodeSeed(seed, phase: phase + 10, episode: 0))
         // A GPO series is evaluated with its saved orchestrator when there is one (sampled
@@ -117,8 +117,8 @@ enum Fig7Evaluation {
     progress.finish()
     var evaluationConfig = training
     evaluationConfig.episodes = episodes
-    let greedy = try HeuristicReference.run(
-      .greedyNative, seeds: options.seeds, config: evaluationConfig, trace: trace, phase: phase)
+    let greedy = try HeuristicReference.greedyNative.run(
+      seeds: options.seeds, config: evaluationConfig, trace: trace, phase: phase)
     for (seed, curve) in greedy {
       for (i, y) in curve.enumerated() {
         table.append(series: Fig7Experiment.greedyNativeName, seed: seed, x: Double(i + 1), y: y)
