@@ -115,8 +115,48 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
       Set(evaluated.series.keys)
         == [
           "kmps-seed1", "b1-no-cross-cluster-seed1", "b2-synchronous-seed1",
-          "b3-single-agent-ppo-seed1", "Greedy_Native",
+          "b3-single-agent-ppo-seed1", "Greedy_Native", "Random dispatch",
+          "Least-utilized (cross-cluster)", "Queue-aware",
         ])
+  }
+
+  /// Generalization: train on the first half of the bundled trace (by row), score the saved
+  /// policy and the references on the second half with `--eval-only --trace`.
+  @Test func policiesTrainedOnOneHalfOfTheTraceAreScoredOnTheOther() throws {
+    let base = try makeTemporaryDirectory()
+    let config = try tinyConfigFile(in: base)
+    let bundled = try String(
+      contentsOf: PackageLocator().absolute(PackageLocator.bundledTraceRelativePath),
+      encoding: .utf8)
+    let rows = bundled.split(separator: "\n", omittingEmptySubsequences: true)
+    let half = rows.count / 2
+    let first = base.appendingPathComponent("first.csv")
+    let second = base.appendingPathComponent("second.csv")
+    try (rows[..<half].joined(separator: "\n") + "\n").write(
+      to: first, atomically: true, encoding: .utf8)
+    try (rows[half...].joined(separator: "\n") + "\n").write(
+      to: second, atomically: true, encoding: .utf8)
+    let out = base.appendingPathComponent("train")
+    _ = try Fig7Experiment.run(
+      options: try options([
+        "--quick", "--seeds", "1", "--out", out.path, "--config", config.path,
+        "--trace", first.path,
+      ]),
+      seriesFilter: "KMPS", renderer: GnuplotRenderer(executable: nil), progressSink: { _ in })
+    let evaluation = try Fig7Experiment.run(
+      options: try options([
+        "--quick", "--seeds", "1", "--eval-only", "--episodes", "1",
+        "--checkpoint", out.appendingPathComponent("checkpoints").path,
+        "--out", base.appendingPathComponent("eval").path, "--config", config.path,
+        "--trace", second.path,
+      ]),
+      renderer: GnuplotRenderer(executable: nil), progressSink: { _ in })
+    let document = try ResultsWriter.readSummary(evaluation.summaryJSON)
+    #expect(document.notes.contains { $0.contains(second.path) })
+    for name in ["kmps-seed1", "Queue-aware", "Random dispatch", "Greedy_Native"] {
+      let y = try #require(document.series[name]?["finalValue"]?.doubleValue, "\(name)")
+      #expect((0...1).contains(y))
+    }
   }
 
   /// The real `--quick` budget (one seed, KMPS only): after ten short episodes at 600 req/s
