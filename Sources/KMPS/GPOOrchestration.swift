@@ -22,7 +22,9 @@ public struct GPOOrchestrationConfig: Codable, Sendable, Equatable {
   public var singleGlobalCluster: Bool = true
   /// Divide each reward stream by the running standard deviation of its discounted return
   /// (CleanRL's `NormalizeReward`): `u_node` is dominated by `Δcompleted/100`, hundreds per
-  /// 25 s frame at the testbed's loads, and would otherwise swamp the critics.
+  /// 25 s frame at the testbed's loads, and would otherwise swamp the critics. The statistics
+  /// start from the references' prior (variance 1) and scaled rewards are clipped to ±10
+  /// (`ReturnScaler`).
   public var normalizeRewards: Bool = true
   /// Update the agent every this many stored transitions within an episode (0 = only at the
   /// end of the episode, in `finishEpisode`).
@@ -84,25 +86,47 @@ public struct GPOFrameReward: Sendable, Equatable {
   }
 }
 
-/// Running variance of a discounted return, used to scale rewards (CleanRL `NormalizeReward`).
+/// Running variance of a discounted return, used to scale rewards (CleanRL `NormalizeReward`,
+/// SB3 `VecNormalize`).
+///
+/// The statistics start from a prior of `priorCount` pseudo-observations with mean 0 and
+/// variance 1 (`RunningMeanStd(epsilon: 1e-4)` in both references), and each new return is
+/// merged with the parallel-variance formula (batch of one, batch variance 0):
+/// `t = count + 1`, `δ = G − mean`, `mean += δ / t`, `var = (var·count + δ²·count/t) / t`.
+/// The scaled reward is `r / √(var + 1e-8)`, clipped to `±clip` (both references clip at 10).
+/// Starting the variance at 0 instead would divide the first reward by `√1e-8`, i.e. multiply it
+/// by 10⁴.
 public struct ReturnScaler: Sendable, Equatable {
   public var discountedReturn = 0.0
-  public var count = 0.0
+  /// Observations merged so far, including the prior's `priorCount`.
+  public var count: Double
   public var mean = 0.0
-  public var m2 = 0.0
+  public var variance = 1.0
   public let gamma: Double
+  /// Scaled rewards are clipped to `[-clip, clip]` (`.infinity`: no clipping).
+  public let clip: Double
+  /// Added under the square root.
+  public static let epsilon = 1e-8
 
-  public init(gamma: Double) { self.gamma = gamma }
+  /// A scaler with the references' prior (`priorCount` = 1e-4 pseudo-observations of variance 1)
+  /// and clip (10).
+  public init(gamma: Double, priorCount: Double = 1e-4, clip: Double = 10) {
+    self.gamma = gamma
+    self.count = priorCount
+    self.clip = clip
+  }
 
-  /// Folds `reward` into the running return and returns it divided by the return's std.
+  /// Folds `reward` into the running return and returns it divided by the return's std,
+  /// clipped to `±clip`.
   public mutating func scale(_ reward: Double) -> Double {
     discountedReturn = discountedReturn * gamma + reward
-    count += 1
+    let total = count + 1
     let delta = discountedReturn - mean
-    mean += delta / count
-    m2 += delta * (discountedReturn - mean)
-    let variance = count > 1 ? m2 / count : 0
-    return reward / (variance + 1e-8).squareRoot()
+    mean += delta / total
+    variance = (variance * count + delta * delta * count / total) / total
+    count = total
+    let scaled = reward / (variance + Self.epsilon).squareRoot()
+    return min(clip, max(-clip, scaled))
   }
 
   /// A new episode: the discounted return restarts (the statistics are kept).
