@@ -29,6 +29,12 @@ public struct GPOOrchestrationConfig: Codable, Sendable, Equatable {
   /// Update the agent every this many stored transitions within an episode (0 = only at the
   /// end of the episode, in `finishEpisode`).
   public var updateEveryFrames: Int = 0
+  /// What `u_node`'s completion term counts (SPEC §3.6 `β1·Δcompleted`): the on-time
+  /// completions of the frame per 100 (`completedPer100`, the paper's literal term, which
+  /// mostly tracks the load), or their share of the requests that finished (on time or failed)
+  /// during the frame (`onTimeShare`, in [0, 1]: the load cancels, the effect of the replicas
+  /// remains).
+  public var nodeReward: GPONodeRewardKind = .completedPer100
 
   /// Paper defaults for `variant`.
   public init(variant: GPOVariant = .gpo) { agent = GPOConfig(variant: variant) }
@@ -44,6 +50,14 @@ public struct GPOOrchestrationConfig: Codable, Sendable, Equatable {
         reason: "must be ≥ 0 (0 = at episode end), got \(updateEveryFrames)")
     }
   }
+}
+
+/// The completion term of `u_node` (`GPOOrchestrationConfig.nodeReward`).
+public enum GPONodeRewardKind: String, Codable, Sendable, CaseIterable {
+  /// On-time completions during the frame / 100.
+  case completedPer100
+  /// On-time completions / (on-time completions + failures) during the frame (0 when none).
+  case onTimeShare
 }
 
 /// Whether the adapter trains or only acts.
@@ -194,6 +208,9 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
     var mask: [Bool]?
     var queuedPerService: [Int]
     var activeReplicas: [Int]
+    /// `metrics.completedOnTime` and `metrics.failed` at the decision.
+    var onTime = 0
+    var failed = 0
   }
 
   /// An adapter for `simulator`'s topology with a fresh agent drawn from `seed`.
@@ -298,13 +315,23 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
     }
   }
 
-  /// `(u_node, u_service)` of `pending`'s frame, observed now.
+  /// `(u_node, u_service)` of `pending`'s frame, observed now (`kind` picks the completion
+  /// term of `u_node`; `completedDelta` is the frame's on-time completions).
   public static func rewards(
-    for pending: PendingDecision, completedDelta: Int, sim: borrowing EdgeCloudSimulator
+    for pending: PendingDecision, completedDelta: Int, sim: borrowing EdgeCloudSimulator,
+    kind: GPONodeRewardKind = .completedPer100
   ) -> GPOFrameReward {
     let now = activeReplicas(sim)
     let growth = zip(now, pending.activeReplicas).map { $0 - $1 }
-    let node = OrchestrationReward.nodeReward(completedDelta: completedDelta, sim: sim)
+    var node = OrchestrationReward.nodeReward(completedDelta: completedDelta, sim: sim)
+    if kind == .onTimeShare {
+      // Replace β1·Δcompleted/100 by β1·(on-time share of the frame's finished requests).
+      let onTime = sim.metrics.completedOnTime - pending.onTime
+      let finished = onTime + sim.metrics.failed - pending.failed
+      let share = finished > 0 ? Double(onTime) / Double(finished) : 0
+      let weight = sim.config.rewards.nodeCompletedWeight
+      node += weight * (share - Double(completedDelta) / 100)
+    }
     let service = OrchestrationReward.serviceReward(
       growth: growth, queuedPerService: pending.queuedPerService, config: sim.config.rewards)
     return GPOFrameReward(node: node, service: service)
@@ -327,7 +354,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
       if mode == .learning, let previous = pending {
         let r = Self.rewards(
           for: previous, completedDelta: sim.onTimeAtFrameStart - sim.previousFrameOnTime,
-          sim: sim)
+          sim: sim, kind: config.nodeReward)
         try store(previous, rewards: r, truncatedWith: nil)
         if config.updateEveryFrames > 0, batch.count >= config.updateEveryFrames {
           try runUpdate(nextGraph: graph)
@@ -345,7 +372,8 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
         pending = PendingDecision(
           slot: sim.slot, graph: graph, decision: decision, mask: mask,
           queuedPerService: (0..<serviceCount).map { sim.queuedRequests(service: $0) },
-          activeReplicas: Self.activeReplicas(sim))
+          activeReplicas: Self.activeReplicas(sim), onTime: sim.metrics.completedOnTime,
+          failed: sim.metrics.failed)
       }
       stats.decisions += 1
       let elapsed = (ContinuousClock.now - start).components
@@ -429,7 +457,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
     if let last = pending {
       let r = Self.rewards(
         for: last, completedDelta: sim.metrics.completedOnTime - sim.onTimeAtFrameStart,
-        sim: sim)
+        sim: sim, kind: config.nodeReward)
       try store(last, rewards: r, truncatedWith: try graphInput(sim))
     }
     guard batch.count > 0 else { return nil }
