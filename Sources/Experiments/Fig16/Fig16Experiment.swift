@@ -34,12 +34,13 @@ enum Fig16Experiment {
   static let warmupSeed: UInt64 = 0xF16_3A2B
 
   /// The replica placement `d[w][n]` Kubernetes' HPA reaches with `config.dispatch` after
-  /// `warmupPlacementSlots` slots at the target load (replicas pending removal gone), or nil
+  /// `warmupPlacementSlots` slots at `warmupLoadFraction` of the target load (replicas pending removal gone), or nil
   /// when `warmupPlacementSlots` is 0.
   static func warmupPlacement(config: Fig16Config, trace: AlibabaTrace?) throws -> [[Int]]? {
     guard config.warmupPlacementSlots > 0 else { return nil }
     var env = config.environment
     env.timing.episodeSlots = config.warmupPlacementSlots
+    env.workload.meanRequestsPerSecond *= config.warmupLoadFraction
     var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: warmupSeed)
     sim.reset(seed: warmupSeed)
     var dispatch = Fig16DispatchPolicy(kind: config.dispatch)
@@ -304,8 +305,8 @@ enum Fig16Experiment {
     summary.notes.append(
       config.warmupPlacementSlots > 0
         ? "every episode starts from the placement Kubernetes' HPA reaches after "
-          + "\(config.warmupPlacementSlots) slots at the target load (config.json: "
-          + "environment.services.placement)"
+          + "\(config.warmupPlacementSlots) slots at \(Format.number(100 * config.warmupLoadFraction))% "
+          + "of the target load (config.json: environment.services.placement)"
         : "every episode starts from the configured initial placement")
     summary.notes.append(
       "dispatch is fixed to \(config.dispatch.summary) for every series, so only orchestration "

@@ -139,6 +139,7 @@ public struct BoundInstance: Sendable {
     }
     // The simulator's per-service values (services.mapping, deriveFromTrace).
     let config = config.resolvingServices(trace: trace).config
+    try config.validate(replicaMemoryAsWritten: true)
     var generator = WorkloadGenerator(config: config, trace: trace, seed: seed)
     if let workload { generator.setWorkload(workload) }
     var seeder = SplitMix64(seed: seed)

@@ -176,8 +176,8 @@ public struct EdgeCloudSimulator: Sendable {
       throw EdgeCloudConfigError(field: "workload.source", reason: "trace source needs a trace")
     }
     let resolved = config.resolvingServices(trace: trace)
-    // Derived replica memory must still fit the initial placement.
-    if resolved.config != config { try resolved.config.validate() }
+    // The derived replica memory must fit the initial placement.
+    try resolved.config.validate(replicaMemoryAsWritten: true)
     self.init(validated: resolved.config, trace: resolved.trace, seed: seed)
   }
 
