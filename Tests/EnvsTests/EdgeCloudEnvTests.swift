@@ -175,7 +175,8 @@ import Testing
       }
     }
     // Saturated service 0: replicas grow after the first sync.
-    let c2 = EdgeCloudFixtures.config(rate: 600, slots: 70)
+    var c2 = EdgeCloudFixtures.config(rate: 600, slots: 70)
+    c2.services.mapping = .taskType  // the authors' mapping: service 0 carries 89%
     var sim2 = try EdgeCloudFixtures.simulator(c2)
     var h2 = HPAController(config: c2.hpa)
     var p = QueueAwarePolicy()
