@@ -275,8 +275,9 @@ extension DispatchTrainingConfig {
     mappo.learningRate = 1e-3
     mappo.entCoef = 0.001
     mappo.actorHiddenSizes = [64, 32]
-    mappo.samplesPerEpoch = 10_240
-    mappo.numMinibatches = 80
+    // (--quick, a smoke test that runs in the debug test suite: a quarter of the steps.)
+    mappo.samplesPerEpoch = quick ? 2560 : 10_240
+    mappo.numMinibatches = quick ? 20 : 80
     mappo.updateEpochs = 4
     return DispatchTrainingConfig(
       environment: env, mappo: mappo,

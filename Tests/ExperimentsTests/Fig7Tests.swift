@@ -128,7 +128,7 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
     let bundled = try String(
       contentsOf: PackageLocator().absolute(PackageLocator.bundledTraceRelativePath),
       encoding: .utf8)
-    let rows = bundled.split(separator: "\n", omittingEmptySubsequences: true)
+    let rows = bundled.split(whereSeparator: \.isNewline)
     let half = rows.count / 2
     let first = base.appendingPathComponent("first.csv")
     let second = base.appendingPathComponent("second.csv")
