@@ -22,11 +22,19 @@ public struct GPOOrchestrationConfig: Codable, Sendable, Equatable {
   public var singleGlobalCluster: Bool = true
   /// Divide each reward stream by the running standard deviation of its discounted return
   /// (CleanRL's `NormalizeReward`): `u_node` is dominated by `Δcompleted/100`, hundreds per
-  /// 25 s frame at the testbed's loads, and would otherwise swamp the critics.
+  /// 25 s frame at the testbed's loads, and would otherwise swamp the critics. The statistics
+  /// start from the references' prior (variance 1) and scaled rewards are clipped to ±10
+  /// (`ReturnScaler`).
   public var normalizeRewards: Bool = true
   /// Update the agent every this many stored transitions within an episode (0 = only at the
   /// end of the episode, in `finishEpisode`).
   public var updateEveryFrames: Int = 0
+  /// What `u_node`'s completion term counts (SPEC §3.6 `β1·Δcompleted`): the on-time
+  /// completions of the frame per 100 (`completedPer100`, the paper's literal term, which
+  /// mostly tracks the load), or their share of the requests that finished (on time or failed)
+  /// during the frame (`onTimeShare`, in [0, 1]: the load cancels, the effect of the replicas
+  /// remains).
+  public var nodeReward: GPONodeRewardKind = .completedPer100
 
   /// Paper defaults for `variant`.
   public init(variant: GPOVariant = .gpo) { agent = GPOConfig(variant: variant) }
@@ -42,6 +50,14 @@ public struct GPOOrchestrationConfig: Codable, Sendable, Equatable {
         reason: "must be ≥ 0 (0 = at episode end), got \(updateEveryFrames)")
     }
   }
+}
+
+/// The completion term of `u_node` (`GPOOrchestrationConfig.nodeReward`).
+public enum GPONodeRewardKind: String, Codable, Sendable, CaseIterable {
+  /// On-time completions during the frame / 100.
+  case completedPer100
+  /// On-time completions / (on-time completions + failures) during the frame (0 when none).
+  case onTimeShare
 }
 
 /// Whether the adapter trains or only acts.
@@ -84,25 +100,47 @@ public struct GPOFrameReward: Sendable, Equatable {
   }
 }
 
-/// Running variance of a discounted return, used to scale rewards (CleanRL `NormalizeReward`).
+/// Running variance of a discounted return, used to scale rewards (CleanRL `NormalizeReward`,
+/// SB3 `VecNormalize`).
+///
+/// The statistics start from a prior of `priorCount` pseudo-observations with mean 0 and
+/// variance 1 (`RunningMeanStd(epsilon: 1e-4)` in both references), and each new return is
+/// merged with the parallel-variance formula (batch of one, batch variance 0):
+/// `t = count + 1`, `δ = G − mean`, `mean += δ / t`, `var = (var·count + δ²·count/t) / t`.
+/// The scaled reward is `r / √(var + 1e-8)`, clipped to `±clip` (both references clip at 10).
+/// Starting the variance at 0 instead would divide the first reward by `√1e-8`, i.e. multiply it
+/// by 10⁴.
 public struct ReturnScaler: Sendable, Equatable {
   public var discountedReturn = 0.0
-  public var count = 0.0
+  /// Observations merged so far, including the prior's `priorCount`.
+  public var count: Double
   public var mean = 0.0
-  public var m2 = 0.0
+  public var variance = 1.0
   public let gamma: Double
+  /// Scaled rewards are clipped to `[-clip, clip]` (`.infinity`: no clipping).
+  public let clip: Double
+  /// Added under the square root.
+  public static let epsilon = 1e-8
 
-  public init(gamma: Double) { self.gamma = gamma }
+  /// A scaler with the references' prior (`priorCount` = 1e-4 pseudo-observations of variance 1)
+  /// and clip (10).
+  public init(gamma: Double, priorCount: Double = 1e-4, clip: Double = 10) {
+    self.gamma = gamma
+    self.count = priorCount
+    self.clip = clip
+  }
 
-  /// Folds `reward` into the running return and returns it divided by the return's std.
+  /// Folds `reward` into the running return and returns it divided by the return's std,
+  /// clipped to `±clip`.
   public mutating func scale(_ reward: Double) -> Double {
     discountedReturn = discountedReturn * gamma + reward
-    count += 1
+    let total = count + 1
     let delta = discountedReturn - mean
-    mean += delta / count
-    m2 += delta * (discountedReturn - mean)
-    let variance = count > 1 ? m2 / count : 0
-    return reward / (variance + 1e-8).squareRoot()
+    mean += delta / total
+    variance = (variance * count + delta * delta * count / total) / total
+    count = total
+    let scaled = reward / (variance + Self.epsilon).squareRoot()
+    return min(clip, max(-clip, scaled))
   }
 
   /// A new episode: the discounted return restarts (the statistics are kept).
@@ -170,6 +208,9 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
     var mask: [Bool]?
     var queuedPerService: [Int]
     var activeReplicas: [Int]
+    /// `metrics.completedOnTime` and `metrics.failed` at the decision.
+    var onTime = 0
+    var failed = 0
   }
 
   /// An adapter for `simulator`'s topology with a fresh agent drawn from `seed`.
@@ -274,13 +315,23 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
     }
   }
 
-  /// `(u_node, u_service)` of `pending`'s frame, observed now.
+  /// `(u_node, u_service)` of `pending`'s frame, observed now (`kind` picks the completion
+  /// term of `u_node`; `completedDelta` is the frame's on-time completions).
   public static func rewards(
-    for pending: PendingDecision, completedDelta: Int, sim: borrowing EdgeCloudSimulator
+    for pending: PendingDecision, completedDelta: Int, sim: borrowing EdgeCloudSimulator,
+    kind: GPONodeRewardKind = .completedPer100
   ) -> GPOFrameReward {
     let now = activeReplicas(sim)
     let growth = zip(now, pending.activeReplicas).map { $0 - $1 }
-    let node = OrchestrationReward.nodeReward(completedDelta: completedDelta, sim: sim)
+    var node = OrchestrationReward.nodeReward(completedDelta: completedDelta, sim: sim)
+    if kind == .onTimeShare {
+      // Replace β1·Δcompleted/100 by β1·(on-time share of the frame's finished requests).
+      let onTime = sim.metrics.completedOnTime - pending.onTime
+      let finished = onTime + sim.metrics.failed - pending.failed
+      let share = finished > 0 ? Double(onTime) / Double(finished) : 0
+      let weight = sim.config.rewards.nodeCompletedWeight
+      node += weight * (share - Double(completedDelta) / 100)
+    }
     let service = OrchestrationReward.serviceReward(
       growth: growth, queuedPerService: pending.queuedPerService, config: sim.config.rewards)
     return GPOFrameReward(node: node, service: service)
@@ -303,7 +354,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
       if mode == .learning, let previous = pending {
         let r = Self.rewards(
           for: previous, completedDelta: sim.onTimeAtFrameStart - sim.previousFrameOnTime,
-          sim: sim)
+          sim: sim, kind: config.nodeReward)
         try store(previous, rewards: r, truncatedWith: nil)
         if config.updateEveryFrames > 0, batch.count >= config.updateEveryFrames {
           try runUpdate(nextGraph: graph)
@@ -321,7 +372,8 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
         pending = PendingDecision(
           slot: sim.slot, graph: graph, decision: decision, mask: mask,
           queuedPerService: (0..<serviceCount).map { sim.queuedRequests(service: $0) },
-          activeReplicas: Self.activeReplicas(sim))
+          activeReplicas: Self.activeReplicas(sim), onTime: sim.metrics.completedOnTime,
+          failed: sim.metrics.failed)
       }
       stats.decisions += 1
       let elapsed = (ContinuousClock.now - start).components
@@ -405,7 +457,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
     if let last = pending {
       let r = Self.rewards(
         for: last, completedDelta: sim.metrics.completedOnTime - sim.onTimeAtFrameStart,
-        sim: sim)
+        sim: sim, kind: config.nodeReward)
       try store(last, rewards: r, truncatedWith: try graphInput(sim))
     }
     guard batch.count > 0 else { return nil }

@@ -9,8 +9,17 @@ public enum CriticView: String, Codable, Sendable, Equatable {
   /// MAPPO's centralized critic: the global state followed by a one-hot of the acting eAP (the
   /// reward is per eAP, so the value of a state depends on whose reward it predicts).
   case globalStateWithAgentID
+  /// The centralized critic's input followed by the decision's local observation: the global
+  /// state, one-hot of the acting eAP, then the request's service, remaining budget, emergency
+  /// flag and target features. Under per-request credit a decision's return depends on its own
+  /// request as much as on the system, and a critic blind to the request cannot tell an
+  /// urgent request (likely to fail whatever the target) from a relaxed one.
+  case globalStateWithObservation
   /// A single agent's own critic on the decision's local observation (traditional PPO).
   case localObservation
+
+  /// Whether the critic input starts with the global state and the acting eAP's id.
+  var includesGlobalState: Bool { self != .localObservation }
 }
 
 /// What a dispatch decision is rewarded with.
@@ -74,9 +83,13 @@ public struct LearnedDispatcher: DispatchPolicy {
     -> (observation: Int, state: Int, actions: Int)
   {
     let observation = simulator.observationSize
-    let state =
-      criticView == .localObservation
-      ? observation : simulator.globalStateSize + simulator.eapCount
+    let global = simulator.globalStateSize + simulator.eapCount
+    let state: Int
+    switch criticView {
+    case .localObservation: state = observation
+    case .globalStateWithAgentID: state = global
+    case .globalStateWithObservation: state = global + observation
+    }
     return (observation, state, simulator.targetCount)
   }
 
@@ -110,7 +123,7 @@ public struct LearnedDispatcher: DispatchPolicy {
   /// The local observation always; the global state too while recording for the centralized
   /// critic.
   public var decisionInputs: DecisionInputs {
-    batch != nil && criticView == .globalStateWithAgentID
+    batch != nil && criticView.includesGlobalState
       ? [.observation, .globalState] : [.observation]
   }
 
@@ -152,7 +165,7 @@ public struct LearnedDispatcher: DispatchPolicy {
     _ sim: borrowing EdgeCloudSimulator
   ) {
     let stream = streamPerEAP ? d.eap : 0
-    if criticView == .globalStateWithAgentID {
+    if criticView.includesGlobalState {
       precondition(
         globalState.count == globalStateSize,
         "LearnedDispatcher: the decision view lacks the global state")
@@ -161,6 +174,7 @@ public struct LearnedDispatcher: DispatchPolicy {
           .update(fromContentsOf: globalState)
       }
       writeAgentID(eap: d.eap)
+      if criticView == .globalStateWithObservation { writeObservationPart(observation) }
     }
     // Move the batch out so the buffer closures capture locals only (unique storage, no copy).
     var recorded = batch!
@@ -207,6 +221,15 @@ public struct LearnedDispatcher: DispatchPolicy {
     let count = eapCount
     state.withUnsafeMutableBufferPointer { buffer in
       for b in 0..<count { buffer[size + b] = b == eap ? 1 : 0 }
+    }
+  }
+
+  /// Writes `observation` after the global state and agent id in `state`.
+  private mutating func writeObservationPart(_ observation: [Float]) {
+    let offset = globalStateSize + eapCount
+    state.withUnsafeMutableBufferPointer { buffer in
+      _ = UnsafeMutableBufferPointer(rebasing: buffer[offset..<(offset + observation.count)])
+        .update(fromContentsOf: observation)
     }
   }
 
@@ -268,10 +291,16 @@ public struct LearnedDispatcher: DispatchPolicy {
       let s = batch!.streams[stream]
       let dim = batch!.observationDim
       return Array(s.observations[((s.count - 1) * dim)..<(s.count * dim)])
-    case .globalStateWithAgentID:
+    case .globalStateWithAgentID, .globalStateWithObservation:
       // The state the stream continues from, at the episode's end (no decision, no view).
       state.withUnsafeMutableBufferPointer { sim.writeGlobalState(into: $0) }
       writeAgentID(eap: stream)
+      if criticView == .globalStateWithObservation {
+        // No request is being decided: the stream's last observation stands in.
+        let s = batch!.streams[stream]
+        let dim = batch!.observationDim
+        writeObservationPart(Array(s.observations[((s.count - 1) * dim)..<(s.count * dim)]))
+      }
       return state
     }
   }

@@ -27,6 +27,7 @@ private func replacing(_ tree: JSONValue, at path: [String], with value: JSONVal
 private let enumCases = [
   "all", "ring", "none", "trace", "poisson", "steady", "ramp", "bursts", "continue", "restart",
   "randomOffset", "hybrid", "edf", "fifo", "distributed", "centralized", "agent", "hpa", "greedy",
+  "taskType", "job", "resources",
 ]
 
 /// Values different from `value` to try for a leaf, most plausible first: whole numbers + 1,

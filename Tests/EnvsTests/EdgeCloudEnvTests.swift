@@ -98,7 +98,7 @@ import Testing
   @Test func observationLayoutAndSizes() throws {
     let c = EdgeCloudFixtures.config(rate: 300, slots: 40)
     var sim = try EdgeCloudFixtures.simulator(c)
-    #expect(sim.observationSize == 12 + 6 + 19 * 8)
+    #expect(sim.observationSize == 12 + 6 + 19 * 9)
     #expect(sim.globalStateSize == 3 * 14 + 18 * 16 + 16 + 1)
     var buffer = [Float](repeating: -1, count: sim.observationSize)
     var state = [Float](repeating: -1, count: sim.globalStateSize)
@@ -112,12 +112,13 @@ import Testing
         #expect(buffer[0..<12].reduce(0, +) == 1 && buffer[d.service] == 1)
         #expect(abs(buffer[12] - Float((d.deadlineMs - d.nowMs) / 1000)) < 1e-5)
         for a in 0..<sim.targetCount {
-          let o = 18 + 8 * a
+          let o = 18 + 9 * a
           #expect(buffer[o + 1] == (sim.isValid(eap: b, target: a) ? 1 : 0))
+          #expect(buffer[o + 8] == Float(sim.queueLength(target: a, service: d.service)) / 10)
           let own = a < 18 && sim.topology.nodeCluster[a] == b
           if own { #expect(abs(buffer[o + 2] - 0.05) < 1e-6) }
         }
-        #expect(abs(buffer[18 + 8 * 18 + 2] - 1) < 1e-6)  // cloud: 100 ms WAN
+        #expect(abs(buffer[18 + 9 * 18 + 2] - 1) < 1e-6)  // cloud: 100 ms WAN
         state.withUnsafeMutableBufferPointer { sim.writeGlobalState(into: $0) }
         #expect(state == sim.globalState())
         #expect(!state.contains { !$0.isFinite })
@@ -174,7 +175,8 @@ import Testing
       }
     }
     // Saturated service 0: replicas grow after the first sync.
-    let c2 = EdgeCloudFixtures.config(rate: 600, slots: 70)
+    var c2 = EdgeCloudFixtures.config(rate: 600, slots: 70)
+    c2.services.mapping = .taskType  // the authors' mapping: service 0 carries 89%
     var sim2 = try EdgeCloudFixtures.simulator(c2)
     var h2 = HPAController(config: c2.hpa)
     var p = QueueAwarePolicy()

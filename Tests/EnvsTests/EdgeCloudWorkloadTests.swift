@@ -206,7 +206,8 @@ import Testing
   func rateScalingHitsTheTargetAndKeepsOrderAndMix(rate: Double) {
     var c = EdgeCloudFixtures.config(rate: rate)
     c.workload.replay = .restart
-    let trace = EdgeCloudFixtures.trace
+    // The rows as the generator maps them (`services.mapping`).
+    let trace = EdgeCloudFixtures.trace.mapped(c.services.mapping, serviceCount: 12)
     // Exactly one pass of the trace lasts N / rate seconds.
     let passS = Double(trace.count) / rate
     let specs = collect(c, seconds: passS)
@@ -236,7 +237,11 @@ import Testing
     for s in specs {
       #expect(s.budgetMs >= wl.minBudgetMs - 1e-9 && s.budgetMs <= wl.maxBudgetMs + 1e-9)
       #expect(s.cpuCores >= wl.minCPUCores && s.cpuCores <= wl.maxCPUCores)
-      let base = c.services.baseExecutionMs[s.service]
+      // Derived services: every row scales the reference (its service's distribution is its
+      // rows'); otherwise the service's own base.
+      let base =
+        c.services.deriveFromTrace
+        ? c.services.referenceExecutionMs : c.services.baseExecutionMs[s.service]
       #expect(s.executionMs >= base * wl.execMinFactor - 1e-9)
       #expect(s.executionMs <= base * wl.execMaxFactor + 1e-9)
       #expect(!s.emergency)

@@ -14,19 +14,22 @@ import Testing
   config.environment = gpoTinySystem(rate: 10, slots: 40, frame: 8)
   config.orchestration = gpoTinyAgents(h: 2)
   config.episodes = 2
+  config.warmupPlacementSlots = 40
   let written = try Fig16Experiment.run(
     options: options, config: config, renderer: GnuplotRenderer(executable: nil),
     progressSink: { _ in })
   let csv = try String(contentsOf: written.dataCSV, encoding: .utf8)
   let lines = csv.split(separator: "\n")
-  #expect(lines.first?.hasPrefix("series,seed,x,y,u_node_mean,u_service_mean") == true)
-  #expect(lines.count == 1 + 5 * 2 * 2)  // header + series × seeds × episodes
+  #expect(lines.first?.hasPrefix("series,seed,x,y,training_throughput,u_node_mean") == true)
+  // Evaluation points 0, 1, 2 (quick: every episode) for every series and seed.
+  #expect(config.evaluationPoints == [0, 1, 2])
+  #expect(lines.count == 1 + 7 * 2 * 3)
   let document = try ResultsWriter.readSummary(written.summaryJSON)
   #expect(document.figure == "fig16")
   #expect(document.quick)
   #expect(document.seeds == [1, 2])
   #expect(Set(document.series.keys) == Set(Fig16Series.allCases.map(\.rawValue)))
-  #expect(document.claims.count == 4)
+  #expect(document.claims.count == 8)
   #expect(document.claims.allSatisfy { $0.agrees == nil })  // --quick: unchecked
   #expect(document.config["episodes"] == .number(2))
   #expect(document.config["dispatch"] == .string("leastUtilizedCrossCluster"))
@@ -34,16 +37,46 @@ import Testing
     let final = try #require(document.series[series.rawValue]?["finalValue"]?.doubleValue)
     #expect((0...1).contains(final))
   }
-  // Paired episodes: greedy and static see the same arrivals per (seed, episode).
+  // Paired held-out episodes: every series sees the same arrivals per (seed, point).
+  let header = lines[0].split(separator: ",").map(String.init)
+  let arrivedColumn = try #require(header.firstIndex(of: "arrived"))
   let arrived = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-    .filter { $0[0] == "greedy" || $0[0].hasPrefix("static") }
-    .map { "\($0[1])/\($0[2])=\($0[9])" }
-  #expect(Set(arrived).count == 2 * 2)
+    .map { "\($0[1])/\($0[2])=\($0[arrivedColumn])" }
+  #expect(Set(arrived).count == 2 * 3)
   #expect(document.notes.contains { $0.contains("--quick") })
+  #expect(document.notes.contains { $0.contains("held-out") })
+}
+
+@Test func fig16HeldOutSeedsAreNeverTrainingSeeds() {
+  for seed: UInt64 in 1...5 {
+    let training = Set((1...200).map { Fig16Experiment.episodeSeed(seed: seed, episode: $0) })
+    let heldOut = (1...10).map { Fig16Experiment.evaluationSeed(seed: seed, episode: $0) }
+    #expect(Set(heldOut).count == 10)
+    #expect(training.isDisjoint(with: heldOut))
+    #expect(!heldOut.contains(Fig16Experiment.warmupSeed))
+  }
+  var config = Fig16Config.standard(quick: false)
+  config.episodes = 25
+  config.evaluateEvery = 10
+  #expect(config.evaluationPoints == [0, 10, 20, 25])
+  config.episodes = 20
+  #expect(config.evaluationPoints == [0, 10, 20])
+}
+
+@Test func randomOrchestrationDrawsOnlyActionsTheMaskAllows() throws {
+  var sim = try EdgeCloudSimulator(config: gpoTinySystem(rate: 10, slots: 40, frame: 8), seed: 3)
+  var random = RandomOrchestrator(actionsPerFrame: 2, seed: 9)
+  var dispatch = LeastUtilizedPolicy(allowCrossCluster: true)
+  sim.run(dispatch: &dispatch, orchestration: &random)
+  let m = sim.metrics
+  // Four frames × 2 draws; masked draws never become no-ops.
+  #expect(m.orchestrationNoOps == 0)
+  #expect(m.replicasAdded + m.replicasRemoved > 0)
 }
 
 @Test func fig16ParsesSeriesAndRejectsUnknownOnes() throws {
   #expect(try Fig16Series.parseList("gpo, greedy,gpo") == [.gpo, .greedy])
+  #expect(try Fig16Series.parseList("hpa,random") == [.hpa, .random])
   #expect(throws: ValidationError.self) { _ = try Fig16Series.parseList("gpo,bogus") }
   let parsed = try ExperimentCommand.parseAsRoot(["fig16", "--quick", "--series", "static"])
   let command = try #require(parsed as? Fig16Command)
@@ -54,6 +87,10 @@ import Testing
   var bad = Fig16Config.standard(quick: true)
   bad.environment.timing.episodeSlots = bad.environment.timing.frameEverySlots
   #expect(throws: ExperimentError.self) { try bad.validate() }
+  var noEval = Fig16Config.standard(quick: true)
+  noEval.evaluationEpisodes = 0
+  #expect(throws: ExperimentError.invalidValue(
+    field: "fig16.evaluationEpisodes", reason: "must be ≥ 1, got 0")) { try noEval.validate() }
 }
 
 @Test func fig17QuickTimesEverySeriesAndJudgesTheOrdering() throws {

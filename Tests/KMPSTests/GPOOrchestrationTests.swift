@@ -122,6 +122,8 @@ private struct RecordingOrchestrator: OrchestrationPolicy {
   var utilizations: [[Double]] = []
   var active: [[Int]] = []
   var queued: [[Int]] = []
+  var onTime: [Int] = []
+  var failed: [Int] = []
 
   mutating func orchestrate(
     _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
@@ -131,6 +133,8 @@ private struct RecordingOrchestrator: OrchestrationPolicy {
       utilizations.append((0..<sim.topology.edgeNodeCount).map { sim.cpuUtilization(node: $0) })
       active.append(GPOOrchestration.activeReplicas(sim))
       queued.append((0..<sim.serviceCount).map { sim.queuedRequests(service: $0) })
+      onTime.append(sim.metrics.completedOnTime)
+      failed.append(sim.metrics.failed)
     }
     inner.orchestrate(sim, &actions)
   }
@@ -244,4 +248,33 @@ private struct RecordingOrchestrator: OrchestrationPolicy {
   #expect(gpo.stats.decisions == 8)
   #expect(gpo.batch.count == 6)
   #expect(gpo.episodeRewards.count == 6)
+}
+
+@Test func onTimeShareRewardCountsTheFramesFinishedRequests() throws {
+  // A loaded tiny system, so some requests fail; u_node = β1·share − β2·(1 − Jain).
+  var config = gpoTinySystem(rate: 40, slots: 40, frame: 8)
+  config.rewards.nodeCompletedWeight = 2
+  config.rewards.nodeImbalanceWeight = 3
+  var sim = try EdgeCloudSimulator(config: config, seed: 7)
+  var options = gpoTinyAgents(masked: true)
+  options.nodeReward = .onTimeShare
+  let gpo = try GPOOrchestration(config: options, simulator: sim, seed: 11)
+  var recorder = RecordingOrchestrator(inner: gpo)
+  var dispatch = LeastUtilizedPolicy(allowCrossCluster: true)
+  sim.run(dispatch: &dispatch, orchestration: &recorder)
+  let got = recorder.inner.episodeRewards
+  #expect(got.count == 3)
+  func jain(_ u: [Double]) -> Double {
+    let s = u.reduce(0, +)
+    let s2 = u.reduce(0) { $0 + $1 * $1 }
+    return s2 == 0 ? 1 : s * s / (Double(u.count) * s2)
+  }
+  for k in 0..<3 {
+    let onTime = recorder.onTime[k + 1] - recorder.onTime[k]
+    let finished = onTime + recorder.failed[k + 1] - recorder.failed[k]
+    let share = finished > 0 ? Double(onTime) / Double(finished) : 0
+    let uNode = 2 * share - 3 * (1 - jain(recorder.utilizations[k + 1]))
+    #expect(abs(got[k].node - uNode) < 1e-12, "frame \(k) u_node")
+  }
+  #expect((1..<4).contains { recorder.failed[$0] > recorder.failed[$0 - 1] }, "no failure seen")
 }

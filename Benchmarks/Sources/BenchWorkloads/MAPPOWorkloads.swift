@@ -25,13 +25,18 @@ public enum BenchShapes {
   public static let consecutiveGPOInferences = 50
 }
 
-/// The network shapes of the KMPS dispatcher that `experiment fig7` trains, read from the
-/// `KMPS` library itself (`DispatchTraining.makeLearner` for the KMPS series in the Fig. 7
-/// environment), so the decision benchmark times the product's exact networks.
+/// The network shapes of the paper's KMPS dispatcher in the fig7 environment, built by the
+/// `KMPS` library itself (`DispatchTraining.makeLearner` for the KMPS series): the paper's
+/// flat actor 256-128-32 and its centralized critic on the global state + eAP one-hot, which
+/// the PyTorch/numpy references mirror. (fig7's default actor is now the per-target scorer,
+/// `DispatchActor.perTarget`; its references are not written yet.)
 public enum DispatchShapes {
-  /// The MAPPO learner fig7 builds for KMPS (seed 1).
+  /// The MAPPO learner with the paper's networks for KMPS in the fig7 environment (seed 1).
   public static func fig7Learner(seed: UInt64 = 1) throws -> MAPPO {
     var config = DispatchTrainingConfig.kmps()
+    config.actor = .mlp
+    config.mappo.actorHiddenSizes = [256, 128, 32]
+    config.centralizedCritic = .globalStateWithAgentID
     config.environment.workload.tracePath = BenchPaths.tracePath
     let env = config.environment(for: .kmps)
     let sim = try EdgeCloudSimulator(config: env, seed: seed)

@@ -27,20 +27,22 @@ public struct EdgeCloudGraphObservation: Sendable, Equatable {
 
 extension EdgeCloudSimulator {
   /// Features per dispatch target in the local observation.
-  public static let targetFeatureCount = 8
+  public static let targetFeatureCount = 9
 
-  /// Size of an eAP's local observation: `W + 6 + (N_total + 1) · 8`.
+  /// Size of an eAP's local observation: `W + 6 + (N_total + 1) · 9`.
   ///
   /// Layout (all Float):
   /// - `[0, W)`: one-hot service of the request;
   /// - `W + 0`: remaining budget, s; `W + 1`: CPU demand, cores; `W + 2`: E_w, s;
   ///   `W + 3`: eAP queue length / 100; `W + 4`: decisions this slot / budget;
   ///   `W + 5`: emergency flag;
-  /// - then for each target a (edge nodes 0…N_total−1, cloud last), 8 features at
-  ///   `W + 6 + 8a`: reachable (topology and cross-cluster switch), valid (mask F),
+  /// - then for each target a (edge nodes 0…N_total−1, cloud last), 9 features at
+  ///   `W + 6 + 9a`: reachable (topology and cross-cluster switch), valid (mask F),
   ///   one-way latency / 100 ms (0 if unreachable), queue length incl. in transit / 10,
   ///   free CPU fraction, free memory fraction, active replicas of the request's service / 10,
-  ///   idle replicas of it / 10 (cloud: summed over cloud nodes).
+  ///   idle replicas of it / 10 (cloud: summed over cloud nodes), queued requests of the
+  ///   request's service / 10 (what waits for the same replicas: with the replica counts it
+  ///   tells how long this request would queue there).
   public var observationSize: Int {
     serviceCount + 6 + targetCount * Self.targetFeatureCount
   }
@@ -105,6 +107,7 @@ extension EdgeCloudSimulator {
         out[o + 6] = Float(active) / 10
         out[o + 7] = Float(idle) / 10
       }
+      out[o + 8] = Float(queueLength(target: a, service: d.service)) / 10
       o += Self.targetFeatureCount
     }
   }

@@ -24,8 +24,13 @@ public struct TraceError: Error, CustomStringConvertible, Equatable, Sendable {
 /// The kept rows of an Alibaba cluster-trace-v2018 `batch_task` file, struct-of-arrays, sorted
 /// by start time.
 public struct AlibabaTrace: Sendable {
-  /// Service index (task_type − 1).
+  /// Service index: task_type − 1 as loaded; `mapped(_:serviceCount:resourceCPUClasses:)`
+  /// reassigns it under a `ServiceMappingKind` (the simulator does, per `services.mapping`).
   public var service: [Int32] = []
+  /// task_type (1…serviceCount; the loader skips other types).
+  public var taskType: [Int32] = []
+  /// FNV-1a (64 bit) of job_name, trimmed of spaces (`fnv1a64`).
+  public var jobHash: [UInt64] = []
   /// Start time (arrival), s, as in the trace.
   public var startTimeS: [Double] = []
   /// Duration end_time − start_time (zero clamped), s.

@@ -290,7 +290,14 @@ extension AlibabaTrace {
       if start < lastStart { stats.outOfOrderRows += 1 }
       lastStart = max(lastStart, start)
       if type < 64 { smallTypesSeen |= 1 << UInt64(type) } else { largeTypesSeen.insert(type) }
+      let job = fields[2]
+      let jobHash =
+        isASCII(job)
+        ? fnv1a64(UnsafeBufferPointer(rebasing: buf[trimmedASCII(job)]))
+        : fnv1a64(text(job).utf8)
       trace.service.append(Int32(type - 1))
+      trace.taskType.append(Int32(type))
+      trace.jobHash.append(jobHash)
       trace.startTimeS.append(start)
       trace.durationS.append(duration)
       trace.planCPU.append(row.cpu)
@@ -301,6 +308,8 @@ extension AlibabaTrace {
         (trace.startTimeS[$0], $0) < (trace.startTimeS[$1], $1)
       }
       trace.service = order.map { trace.service[$0] }
+      trace.taskType = order.map { trace.taskType[$0] }
+      trace.jobHash = order.map { trace.jobHash[$0] }
       trace.startTimeS = order.map { trace.startTimeS[$0] }
       trace.durationS = order.map { trace.durationS[$0] }
       trace.planCPU = order.map { trace.planCPU[$0] }

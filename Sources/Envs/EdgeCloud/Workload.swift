@@ -35,12 +35,15 @@ public struct RequestSpec: Sendable, Equatable {
 /// `emergencyBudgetScale`.
 ///
 /// Mapping of a trace row (u = min(1, ln(1 + duration) / ln(1 + durationCapS)) ∈ [0, 1]):
-/// - service = task_type − 1; eAP drawn with probabilities `clusterShares`;
+/// - service per `services.mapping` (`ServiceMappingKind`; the authors' is task_type − 1); eAP
+///   drawn with probabilities `clusterShares`;
 /// - latency budget = minBudgetMs + (maxBudgetMs − minBudgetMs) · u (monotone in the trace's
 ///   duration: long-running tasks tolerate more latency);
 /// - CPU demand = clamp(plan_cpu / 100 · cpuDemandScale, minCPUCores, maxCPUCores);
 /// - memory = plan_mem / 100 · edge-node memory · memoryDemandScale;
-/// - execution time = baseExecutionMs[w] · (execMinFactor + (execMaxFactor − execMinFactor) · u).
+/// - execution time = b · (execMinFactor + (execMaxFactor − execMinFactor) · u), with b =
+///   `referenceExecutionMs` when `services.deriveFromTrace` (each service then has its rows'
+///   distribution; `baseExecutionMs[w]` becomes its mean), else `baseExecutionMs[w]`.
 ///
 /// Poisson: exponential inter-arrivals at rate λ·m(t), service drawn from `poissonServiceMix`
 /// (default: the trace's mix when a trace is given, else uniform), u ~ U(0, 1), CPU ~
@@ -59,6 +62,7 @@ public struct WorkloadGenerator: Sendable {
   let rowU: [Double]
   let rowCPU: [Double]
   let rowMemoryGB: [Double]
+  let rowBaseExecutionMs: [Double]
   let passS: Double
   let serviceMixCumulative: [Double]
   let shareCumulative: [Double]
@@ -74,8 +78,9 @@ public struct WorkloadGenerator: Sendable {
 
   /// Creates a generator; `trace` is required when `config.source == .trace`.
   public init(
-    config: EdgeCloudConfig, trace: AlibabaTrace?, seed: UInt64
+    config unresolved: EdgeCloudConfig, trace unmapped: AlibabaTrace?, seed: UInt64
   ) {
+    let (config, trace) = unresolved.resolvingServices(trace: unmapped)
     self.config = config.workload
     serviceCount = config.services.count
     clusterCount = config.topology.clusterCount
@@ -89,6 +94,7 @@ public struct WorkloadGenerator: Sendable {
     var us: [Double] = []
     var cpu: [Double] = []
     var mem: [Double] = []
+    var exec: [Double] = []
     var pass = 1.0
     var mix = [Double](repeating: 1, count: config.services.count)
     if let t = trace, t.count > 0 {
@@ -106,7 +112,11 @@ public struct WorkloadGenerator: Sendable {
         let o = span > 0 ? (t.startTimeS[i] - t0) / span * Double(n - 1) / rate : Double(i) / rate
         off.append(o)
         us.append(min(1, log1p(t.durationS[i]) / logCap))
-        cpu.append(min(wl.maxCPUCores, max(wl.minCPUCores, t.planCPU[i] / 100 * wl.cpuDemandScale)))
+        cpu.append(wl.cpuDemandCores(planCPU: t.planCPU[i]))
+        let base =
+          config.services.deriveFromTrace
+          ? config.services.referenceExecutionMs : config.services.baseExecutionMs[Int(svc[i])]
+        exec.append(base)
         mem.append(t.planMemory[i] / 100 * config.topology.edgeNodeMemoryGB * wl.memoryDemandScale)
       }
       let counts = t.serviceCounts(serviceCount: config.services.count)
@@ -118,6 +128,7 @@ public struct WorkloadGenerator: Sendable {
     rowU = us
     rowCPU = cpu
     rowMemoryGB = mem
+    rowBaseExecutionMs = exec
     passS = pass
     serviceMixCumulative = Self.cumulative(mix)
     let shares =
@@ -239,7 +250,7 @@ public struct WorkloadGenerator: Sendable {
           eap: Self.pick(shareCumulative, rng.nextDouble()),
           budgetMs: (minB + spanB * u) * budgetScale,
           cpuCores: rowCPU[cursor], memoryGB: rowMemoryGB[cursor],
-          executionMs: baseExecutionMs[w] * (eMin + eSpan * u), emergency: burst)
+          executionMs: rowBaseExecutionMs[cursor] * (eMin + eSpan * u), emergency: burst)
         emit(spec)
         cursor += 1
         if cursor == n {

@@ -76,13 +76,30 @@ struct Fig7Config: Codable, Sendable, Equatable {
   var convergenceTolerance: Double
   /// Margin (throughput fraction) that counts as "clearly above Greedy_Native".
   var clearMargin: Double
+  /// Least rise (throughput fraction) of a learned series' final value over the mean of its
+  /// first five episodes for "converges" to count: a flat curve has not converged, it has not
+  /// moved.
+  var riseMargin: Double = 0.04
+  /// Margin (throughput fraction) by which KMPS must beat the strongest heuristic reference
+  /// on the same episodes for "learning matters".
+  var referenceMargin: Double = 0.02
+  /// Compute the per-episode upper bound (LP relaxation) and every series' share of it.
+  var upperBound: Bool = true
+  /// Solve the LP where its certificate does not apply (up to minutes per episode); off: use
+  /// the fluid bound there (valid, looser).
+  var upperBoundSolvesLP: Bool = false
+  /// Held-out episodes per seed on which every trained actor (sampled and greedy) and every
+  /// reference is scored after training (0 = none).
+  var evaluationEpisodes: Int = 5
 
   /// The defaults: the real experiment, or the `--quick` smoke-test budget.
   static func standard(quick: Bool) -> Fig7Config {
     let training = DispatchTrainingConfig.kmps(quick: quick)
-    return Fig7Config(
+    var config = Fig7Config(
       training: training, series: [.kmps, .b1, .b2, .b3], finalWindow: quick ? 4 : 10,
       convergenceWindow: quick ? 2 : 5, convergenceTolerance: 0.02, clearMargin: 0.03)
+    config.evaluationEpisodes = quick ? 1 : 5
+    return config
   }
 
   /// Throws `ExperimentError.invalidValue` naming the first impossible field.
@@ -94,6 +111,9 @@ struct Fig7Config: Codable, Sendable, Equatable {
     let names = series.map(\.name)
     guard Set(names).count == names.count else {
       throw ExperimentError.invalidValue(field: "series", reason: "duplicate names in \(names)")
+    }
+    guard evaluationEpisodes >= 0 else {
+      throw ExperimentError.invalidValue(field: "evaluationEpisodes", reason: "must be ≥ 0")
     }
     guard finalWindow >= 1, convergenceWindow >= 1 else {
       throw ExperimentError.invalidValue(
@@ -110,7 +130,8 @@ enum Fig7Experiment {
   static let extraColumns = [
     "arrived", "decisions", "cross_cluster_share", "cloud_share", "mean_latency_ms",
     "mean_reward", "policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac",
-    "explained_variance", "learning_rate", "weight_pickups",
+    "explained_variance", "learning_rate", "weight_pickups", "advantage_mean", "advantage_std",
+    "grad_norm", "mean_log_valid_actions", "minibatches",
   ]
 
   /// The series selected by a comma list of names or short names (KMPS, B1, B2, B3).
@@ -187,8 +208,6 @@ enum Fig7Experiment {
     }
     progress.finish()
 
-    // Reference lines on the same episode workloads: Greedy_Native, and random dispatch in
-    // the KMPS environment (the learner's starting point; summary only).
     var table = ResultsTable(extraColumns: extraColumns)
     var timing = "series,seed,episode,wall_seconds,cumulative_wall_seconds\n"
     for result in results {
@@ -203,16 +222,35 @@ enum Fig7Experiment {
           + "\(CSV.number(e.wallSeconds)),\(CSV.number(cumulative))\n"
       }
     }
-    let greedy = try HeuristicReference.run(
-      .greedyNative, seeds: seeds, config: config.training, trace: trace)
-    for (seed, curve) in greedy {
-      for (i, y) in curve.enumerated() {
-        table.append(series: greedyNativeName, seed: seed, x: Double(i + 1), y: y)
+    // References and the upper bound on exactly the learned series' episode workloads.
+    var references: [String: [(seed: UInt64, throughputs: [Double])]] = [:]
+    for reference in HeuristicReference.allCases {
+      let curves = try reference.run(seeds: seeds, config: config.training, trace: trace)
+      references[reference.name] = curves
+      for (seed, curve) in curves {
+        for (i, y) in curve.enumerated() {
+          table.append(series: reference.name, seed: seed, x: Double(i + 1), y: y)
+        }
       }
     }
-    let random = try HeuristicReference.run(
-      .randomKMPS, seeds: seeds, config: config.training, trace: trace)
+    var boundFluidOnly: Int? = nil
+    if config.upperBound {
+      let bound = try Fig7UpperBound.run(
+        seeds: seeds, config: config.training, trace: trace, solveLP: config.upperBoundSolvesLP)
+      boundFluidOnly = bound.fluidOnly
+      for (seed, curve) in bound.curves {
+        for (i, y) in curve.enumerated() {
+          table.append(series: Fig7UpperBound.name, seed: seed, x: Double(i + 1), y: y)
+        }
+      }
+    }
     try FileIO.writeAtomically(timing, to: directory.appendingPathComponent("timing.csv"))
+    let heldOut = try Fig7HeldOut.run(
+      results: results, seeds: seeds, config: config, trace: trace)
+    if !heldOut.isEmpty {
+      try FileIO.writeAtomically(
+        Fig7HeldOut.csv(heldOut), to: directory.appendingPathComponent("heldout.csv"))
+    }
 
     // Checkpoints of every trained policy.
     let checkpoints = directory.appendingPathComponent("checkpoints")
@@ -237,9 +275,17 @@ enum Fig7Experiment {
     Fig7Claims.replaceConvergenceWithPairedGain(&stats, table: table, criterion: criterion)
     var summary = FigureSummary(FigureCatalog.all.first { $0.id == "fig7" }!)
     try summary.record(stats)
+    Fig7Claims.recordShareOfBound(&summary, table: table, config: config)
+    if let boundFluidOnly {
+      summary.notes.append(
+        "upper bound: the LP relaxation of docs/episode-bound.md over each recorded episode; "
+          + "\(boundFluidOnly) episode(s) needed the looser fluid bound (certificate did not "
+          + "apply and upperBoundSolvesLP is off)")
+    }
     Fig7Claims.check(
-      &summary, stats: stats, results: results, random: random, config: config,
+      &summary, stats: stats, results: results, table: table, config: config,
       quick: options.quick)
+    Fig7HeldOut.record(&summary, rows: heldOut, config: config, quick: options.quick)
     run.finish()
     print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
     let writer = ResultsWriter(directory: directory, renderer: renderer)
@@ -248,7 +294,8 @@ enum Fig7Experiment {
       plot: PlotSpec(
         title: "Fig. 7: dispatch training on the Alibaba trace at "
           + "\(Int(config.training.loadRequestsPerSecond)) req/s (mean, min-max over seeds)",
-        xLabel: "episode", yLabel: "throughput (on-time / arrived)", keyPosition: "bottom right"))
+        xLabel: "episode", yLabel: "throughput (on-time / arrived)", keyPosition: "bottom right",
+        dashedSeries: HeuristicReference.inLearnedEnvironment.map(\.name) + [Fig7UpperBound.name]))
   }
 
   /// The data.csv extras of one episode.
@@ -262,63 +309,11 @@ enum Fig7Experiment {
       "clipfrac": Double(e.update.clipFraction),
       "explained_variance": Double(e.update.explainedVariance),
       "learning_rate": Double(e.update.learningRate), "weight_pickups": Double(e.weightPickups),
+      "advantage_mean": Double(e.update.advantageMean),
+      "advantage_std": Double(e.update.advantageStd), "grad_norm": Double(e.update.gradNorm),
+      "mean_log_valid_actions": Double(e.update.meanLogValidActions),
+      "minibatches": Double(e.update.minibatchesRun),
     ]
   }
 }
 
-/// Heuristic dispatch references run on the same episode workloads as the learned series.
-enum HeuristicReference {
-  /// Greedy_Native (least-utilized node, no cross-cluster, FIFO queues, no rescheduling, HPA),
-  /// or uniformly random valid dispatch in the KMPS environment (cross-cluster, hybrid
-  /// dequeue, rescheduling, the learned series' orchestration).
-  enum Kind { case greedyNative, randomKMPS }
-
-  /// Per seed, the throughput of every recorded episode.
-  static func run(
-    _ kind: Kind, seeds: [UInt64], config: DispatchTrainingConfig, trace: AlibabaTrace,
-    phase: UInt64 = 2, episodes: Int? = nil
-  ) throws -> [(seed: UInt64, throughputs: [Double])] {
-    var env = config.environment
-    if kind == .greedyNative {
-      env.dispatch.crossCluster = false
-      env.dispatch.urgentRescheduling = false
-      env.dispatch.eapDequeue = .fifo
-      env.dispatch.nodeDequeue = .fifo
-      env.orchestration.orchestrator = .hpa
-    }
-    // A reference cannot use the learned series' GPO agent: it runs with HPA instead.
-    let orchestration = env.orchestration.orchestrator == .agent ? .hpa : env.orchestration.orchestrator
-    var out: [(UInt64, [Double])] = []
-    for seed in seeds {
-      var curve: [Double] = []
-      for index in 1...(episodes ?? config.episodes) {
-        let episodeSeed = DispatchTraining.episodeSeed(seed, phase: phase, episode: index)
-        var sim = try config.episodeSimulator(
-          env, slots: config.episodeSlots, loadFraction: 1, profile: config.profile,
-          seed: episodeSeed, trace: trace)
-        var orchestrator = orchestration.makeHeuristic(env)!
-        switch kind {
-        case .greedyNative:
-          var policy = LeastUtilizedPolicy(allowCrossCluster: false)
-          sim.run(dispatch: &policy, orchestration: &orchestrator)
-        case .randomKMPS:
-          var policy = RandomValidPolicy(seed: episodeSeed ^ 0x5EED, allowCrossCluster: true)
-          sim.run(dispatch: &policy, orchestration: &orchestrator)
-        }
-        curve.append(sim.metrics.throughput)
-      }
-      out.append((seed, curve))
-    }
-    return out
-  }
-}
-
-extension HeuristicReference {
-  /// The replica placement `d[w][n]` Kubernetes' HPA reaches with Greedy_Native dispatch after
-  /// `config.warmupPlacementSlots` slots at the target load (steady profile, a fixed seed), with
-  /// replicas pending removal already gone.
-  static func hpaPlacement(config: DispatchTrainingConfig, trace: AlibabaTrace) throws -> [[Int]]
-  {
-    try config.hpaWarmupPlacement(trace: trace)
-  }
-}

@@ -74,7 +74,7 @@ enum Fig7Evaluation {
       try mappo.loadCheckpoint(from: target.url)
       for seed in options.seeds {
         var dispatcher = try LearnedDispatcher(
-          policy: mappo.policy, simulator: sim, criticView: DispatchTraining.criticView(target.series),
+          policy: mappo.policy, simulator: sim, criticView: training.criticView(for: target.series),
           streamPerEAP: target.series.agents == .multiAgent, acting: .sample, record: false,
           seed: DispatchTraining.episodeSeed(seed, phase: phase + 10, episode: 0))
         // A GPO series is evaluated with its saved orchestrator when there is one (sampled
@@ -117,11 +117,14 @@ enum Fig7Evaluation {
     progress.finish()
     var evaluationConfig = training
     evaluationConfig.episodes = episodes
-    let greedy = try HeuristicReference.run(
-      .greedyNative, seeds: options.seeds, config: evaluationConfig, trace: trace, phase: phase)
-    for (seed, curve) in greedy {
-      for (i, y) in curve.enumerated() {
-        table.append(series: Fig7Experiment.greedyNativeName, seed: seed, x: Double(i + 1), y: y)
+    // The references on the same evaluation episodes (and trace).
+    for reference in HeuristicReference.allCases {
+      let curves = try reference.run(
+        seeds: options.seeds, config: evaluationConfig, trace: trace, phase: phase)
+      for (seed, curve) in curves {
+        for (i, y) in curve.enumerated() {
+          table.append(series: reference.name, seed: seed, x: Double(i + 1), y: y)
+        }
       }
     }
     let stats = Aggregation.seriesStats(table, finalWindow: episodes)
@@ -129,6 +132,9 @@ enum Fig7Evaluation {
       figure: "fig7-eval",
       title: "Evaluation of saved Fig. 7 dispatch policies (no training)",
       paperClaim: "a trained KMPS policy stays above Greedy_Native on unseen episodes")
+    summary.notes.append(
+      "evaluated on the trace \((try? options.traceURL().path) ?? "-"), with the references "
+        + "(Greedy_Native, random, least-utilized and queue-aware dispatch) on the same episodes")
     try summary.record(stats)
     for target in targets {
       summary.set("checkpoint", .string(target.url.path), series: target.label)

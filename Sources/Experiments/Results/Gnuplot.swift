@@ -52,6 +52,8 @@ public struct PlotSpec: Sendable, Equatable, Codable {
   public var widthPx: Int
   /// Image height in pixels.
   public var heightPx: Int
+  /// Series drawn as dashed lines without a band (references, bounds).
+  public var dashedSeries: [String] = []
 
   /// A spec with sensible defaults: lines with a band, autoscaled axes, key bottom right,
   /// 1000×600 px.
@@ -60,8 +62,9 @@ public struct PlotSpec: Sendable, Equatable, Codable {
     showBand: Bool = true, xRange: ClosedRange<Double>? = nil,
     yRange: ClosedRange<Double>? = nil, logScaleX: Bool = false, logScaleY: Bool = false,
     xTicLabels: [TicLabel] = [], keyPosition: String = "bottom right",
-    widthPx: Int = 1000, heightPx: Int = 600
+    widthPx: Int = 1000, heightPx: Int = 600, dashedSeries: [String] = []
   ) {
+    self.dashedSeries = dashedSeries
     self.title = title
     self.xLabel = xLabel
     self.yLabel = yLabel
@@ -142,6 +145,12 @@ public enum GnuplotScript {
     var plots: [String] = []
     for (index, aggregate) in aggregates.enumerated() {
       let color = "lc rgb '\(palette[index % palette.count])'"
+      if spec.dashedSeries.contains(aggregate.series) {
+        plots.append(
+          "$series\(index) using 1:2 with lines lw 2 dt 2 \(color) title "
+            + quoted(aggregate.series))
+        continue
+      }
       if spec.showBand {
         plots.append(
           "$series\(index) using 1:3:4 with filledcurves fc rgb "

@@ -137,6 +137,9 @@ public struct BoundInstance: Sendable {
     if config.workload.source == .trace && trace == nil {
       throw EdgeCloudConfigError(field: "workload.source", reason: "trace source needs a trace")
     }
+    // The simulator's per-service values (services.mapping, deriveFromTrace).
+    let config = config.resolvingServices(trace: trace).config
+    try config.validate(replicaMemoryAsWritten: true)
     var generator = WorkloadGenerator(config: config, trace: trace, seed: seed)
     if let workload { generator.setWorkload(workload) }
     var seeder = SplitMix64(seed: seed)

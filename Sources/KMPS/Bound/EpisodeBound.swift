@@ -40,6 +40,9 @@ public struct EpisodeBoundOptions: Sendable, Equatable {
   public var method = LinearProgramMethod.interiorPoint
   /// GLPK's time limit, s (nil: none; the simplex methods only).
   public var timeLimitSeconds: Double? = 900
+  /// Solve the LP when the certificate does not apply; when false, such an instance returns
+  /// the fluid bound (valid, looser) with `certified` false.
+  public var solveLP = true
 
   /// The defaults.
   public init() {}
@@ -146,6 +149,14 @@ public enum EpisodeBound {
         classes: 0, rows: 0, columns: 0, nonzeros: 0,
         buildSeconds: (ContinuousClock.now - buildStart).seconds, solveSeconds: 0, binding: [],
         certified: true)
+    }
+    if !options.solveLP {
+      let fluid = fluidServed(instance, feasible: feasible)
+      return EpisodeBoundResult(
+        arrived: instance.requests.count, deadlineFeasible: feasible.count,
+        lpServed: fluid, fluidServed: fluid, classes: 0, rows: 0, columns: 0, nonzeros: 0,
+        buildSeconds: (ContinuousClock.now - buildStart).seconds, solveSeconds: 0, binding: [],
+        certified: false)
     }
     var model = buildModel(instance, bucketMs: delta, options: options)
     let buildSeconds = (ContinuousClock.now - buildStart).seconds

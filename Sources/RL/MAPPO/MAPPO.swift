@@ -1,3 +1,4 @@
+import Foundation
 import SeededRandom
 import TensorModule
 
@@ -23,10 +24,18 @@ public struct MAPPOUpdateStats: Sendable, Equatable {
   public var explainedVariance: Float = 0
   /// Global gradient norm before clipping (last minibatch).
   public var gradNorm: Float = 0
+  /// Mean and standard deviation of the raw (unnormalized) advantages over the batch.
+  public var advantageMean: Float = 0
+  public var advantageStd: Float = 0
+  /// Mean over the batch of log(number of valid actions): the entropy of uniform play over
+  /// the valid targets, the ceiling `entropy` starts near and falls from as the policy learns.
+  public var meanLogValidActions: Float = 0
   /// Mean reward per decision in the batch.
   public var meanReward: Float = 0
   /// Optimizer steps in this cycle.
   public var minibatchesRun: Int = 0
+  /// Epochs run in this cycle (fewer than configured when `targetKL` stopped it).
+  public var epochsRun: Int = 0
   /// The clipped surrogate loss of the first minibatch of the cycle. Its ratios are 1 (the
   /// acting policy is the trained one), so it equals `−mean(A)` over that minibatch: 0 with
   /// `normAdv`, the raw advantages' negated mean without.
@@ -46,6 +55,8 @@ extension MAPPOUpdateStats: UpdateStatistics {
       ("value_loss", Double(valueLoss)), ("entropy", Double(entropy)),
       ("approx_kl", Double(approxKL)), ("clipfrac", Double(clipFraction)),
       ("explained_variance", Double(explainedVariance)), ("grad_norm", Double(gradNorm)),
+      ("advantage_mean", Double(advantageMean)), ("advantage_std", Double(advantageStd)),
+      ("mean_log_valid_actions", Double(meanLogValidActions)),
       ("mean_reward", Double(meanReward)), ("minibatches", Double(minibatchesRun)),
     ]
   }
@@ -96,6 +107,7 @@ public struct MAPPO: LearningAgent, Sendable {
     seed: UInt64
   ) throws {
     try config.validate()
+    try config.actorLayout.validate(observationDim: observationDim, actionCount: actionCount)
     for (name, value) in [
       ("numAgents", numAgents), ("observationDim", observationDim), ("stateDim", stateDim),
       ("actionCount", actionCount),
@@ -123,7 +135,7 @@ public struct MAPPO: LearningAgent, Sendable {
   public var policy: MAPPOPolicy {
     MAPPOPolicy(
       actor: agent.actor, maskMode: config.maskMode,
-      agentIDCount: config.appendAgentID ? numAgents : nil)
+      agentIDCount: config.appendAgentID ? numAgents : nil, layout: config.actorLayout)
   }
 
   /// Denormalized values of global states `[count * stateDim]` under the critic that computes
@@ -244,13 +256,18 @@ public struct MAPPO: LearningAgent, Sendable {
     guard count > 0 else { return stats }
     stats.explainedVariance = PPODiagnostics.explainedVariance(
       predicted: samples.values, target: samples.returns)
+    (stats.advantageMean, stats.advantageStd) = Self.meanAndStd(samples.advantages)
+    stats.meanLogValidActions = Self.meanLogValidActions(samples.streams, actionCount: actionCount)
     if config.normalizeValues { valueNormalizer!.update(samples.returns) }
 
     let perEpoch = Swift.min(count, config.samplesPerEpoch ?? count)
     stats.samplesPerEpoch = perEpoch
     let numMinibatches = Swift.min(config.numMinibatches, perEpoch)
     var clippedSamples: Float = 0
+    var epochsRun = 0
     for _ in 0..<config.updateEpochs {
+      var epochKL: Float = 0
+      var epochSteps = 0
       for indices in Minibatches.shuffled(
         count: count, using: perEpoch, numMinibatches: numMinibatches, rng: &rng)
       {
@@ -275,17 +292,50 @@ public struct MAPPO: LearningAgent, Sendable {
         stats.valueLoss = step.valueLoss
         stats.entropy = step.entropy
         stats.approxKL = PPODiagnostics.approxKL(logRatios: step.logRatios)
+        epochKL += stats.approxKL
+        epochSteps += 1
         clippedSamples +=
           PPODiagnostics.clipFraction(logRatios: step.logRatios, clipCoef: config.clipCoef)
           * Float(indices.count)
       }
+      epochsRun += 1
+      if let targetKL = config.targetKL, epochKL / Float(Swift.max(epochSteps, 1)) > targetKL {
+        break
+      }
     }
-    stats.clipFraction = clippedSamples / Float(perEpoch * config.updateEpochs)
+    stats.epochsRun = epochsRun
+    stats.clipFraction = clippedSamples / Float(perEpoch * epochsRun)
     updateCount += 1
     if config.useTargetValueNetwork && updateCount % config.targetUpdateInterval == 0 {
       targetCritic = agent.critic.detached()
     }
     return stats
+  }
+
+  /// Mean and (population) standard deviation of `values`, in Double.
+  static func meanAndStd(_ values: [Float]) -> (Float, Float) {
+    guard !values.isEmpty else { return (0, 0) }
+    var sum = 0.0
+    for v in values { sum += Double(v) }
+    let mean = sum / Double(values.count)
+    var squares = 0.0
+    for v in values { squares += (Double(v) - mean) * (Double(v) - mean) }
+    return (Float(mean), Float((squares / Double(values.count)).squareRoot()))
+  }
+
+  /// Mean of log(valid actions) over every decision of `streams`.
+  static func meanLogValidActions(_ streams: [MAPPOStream], actionCount: Int) -> Float {
+    var sum = 0.0
+    var count = 0
+    for stream in streams {
+      for row in 0..<stream.count {
+        var valid = 0
+        for a in 0..<actionCount where stream.actionMasks[row * actionCount + a] { valid += 1 }
+        sum += log(Double(Swift.max(valid, 1)))
+        count += 1
+      }
+    }
+    return count > 0 ? Float(sum / Double(count)) : 0
   }
 
   /// The terms of one minibatch.
@@ -303,8 +353,9 @@ public struct MAPPO: LearningAgent, Sendable {
   ) {
     let n = indices.count
     let inputDim = agent.actor.layers[0].inFeatures
+    let rowShape = config.actorLayout.rowShape(observationDim: observationDim)
     var inputScalars = [Float]()
-    inputScalars.reserveCapacity(n * inputDim)
+    inputScalars.reserveCapacity(n * rowShape.rows * inputDim)
     var masks = [Bool]()
     masks.reserveCapacity(n * actionCount)
     var stateScalars = [Float]()
@@ -313,8 +364,22 @@ public struct MAPPO: LearningAgent, Sendable {
       let s = Int(samples.streamOf[i])
       let r = Int(samples.rowOf[i])
       let stream = samples.streams[s]
-      inputScalars.append(
-        contentsOf: stream.observations[(r * observationDim)..<((r + 1) * observationDim)])
+      if config.actorLayout == .flat {
+        inputScalars.append(
+          contentsOf: stream.observations[(r * observationDim)..<((r + 1) * observationDim)])
+      } else {
+        let start = inputScalars.count
+        inputScalars.append(
+          contentsOf: repeatElement(0, count: rowShape.rows * rowShape.width))
+        stream.observations.withUnsafeBufferPointer { all in
+          inputScalars.withUnsafeMutableBufferPointer { out in
+            config.actorLayout.writeRows(
+              observation: UnsafeBufferPointer(
+                rebasing: all[(r * observationDim)..<((r + 1) * observationDim)]),
+              into: out.baseAddress! + start)
+          }
+        }
+      }
       if config.appendAgentID {
         let agentID = samples.agentOfStream[s]
         for a in 0..<numAgents { inputScalars.append(a == agentID ? 1 : 0) }
@@ -322,7 +387,7 @@ public struct MAPPO: LearningAgent, Sendable {
       masks.append(contentsOf: stream.actionMasks[(r * actionCount)..<((r + 1) * actionCount)])
       stateScalars.append(contentsOf: stream.states[(r * stateDim)..<((r + 1) * stateDim)])
     }
-    let actorInputs = Tensor(shape: [n, inputDim], scalars: inputScalars)
+    let actorInputs = Tensor(shape: [n * rowShape.rows, inputDim], scalars: inputScalars)
     let states = Tensor(shape: [n, stateDim], scalars: stateScalars)
     let actions = indices.map { samples.actions[$0] }
     let oldLogProbs = Tensor(indices.map { samples.logProbs[$0] })
@@ -333,8 +398,11 @@ public struct MAPPO: LearningAgent, Sendable {
     let returns = Tensor(indices.map { normalize(samples.returns[$0]) })
     let oldValues = Tensor(indices.map { normalize(samples.values[$0]) })
 
+    let outputs = agent.actor(actorInputs)
     let distribution = MaskedCategorical(
-      config.maskMode, outputs: agent.actor(actorInputs), mask: masks)
+      config.maskMode,
+      outputs: config.actorLayout == .flat ? outputs : outputs.reshaped(to: [n, actionCount]),
+      mask: masks)
     let newLogProbs = distribution.logProbability(of: actions)
     let logRatio = newLogProbs - oldLogProbs
     let ratio = logRatio.exp()

@@ -22,7 +22,10 @@ public struct MAPPOAgent: ParameterVisitable {
     rng: inout Xoshiro256
   ) {
     let hiddenInit = Initializer.orthogonal(gain: Float(2).squareRoot())
-    let actorSizes = [actorInputDim] + config.actorHiddenSizes + [actionCount]
+    // Per-target layout: one scorer row per action, one output per row.
+    let rows = config.actorLayout.rowShape(observationDim: actorInputDim)
+    let actorSizes =
+      [rows.width] + config.actorHiddenSizes + [config.actorLayout == .flat ? actionCount : 1]
     var layers: [Linear] = []
     for i in 0..<(actorSizes.count - 1) {
       let isHead = i == actorSizes.count - 2

@@ -15,8 +15,11 @@ public struct MAPPOConfig: Codable, Sendable, Equatable {
   /// Initial bias of the ReLU + 1 score head (`.contextFilter` only): positive, so that every
   /// score unit starts in the ReLU's active region instead of possibly dead at score 1.
   public var scoreHeadBias: Float = 1
-  /// Append a one-hot agent id (of `numAgents`) to each actor input.
+  /// Append a one-hot agent id (of `numAgents`) to each actor input (`.flat` layout only).
   public var appendAgentID: Bool = false
+  /// How the actor reads an observation: one MLP over all of it (the paper), or one shared
+  /// scorer per action (`ActorInputLayout.perTarget`).
+  public var actorLayout: ActorInputLayout = .flat
   /// Initial Adam learning rate (paper: 5e-4).
   public var learningRate: Float = 5e-4
   /// Multiplicative learning-rate decay applied every `lrDecaySteps` optimizer steps (the paper
@@ -40,6 +43,11 @@ public struct MAPPOConfig: Codable, Sendable, Equatable {
   /// replacement) instead of the whole batch, so the cost of an update stays bounded when an
   /// episode holds hundreds of thousands of decisions (GAE still runs over every decision).
   public var samplesPerEpoch: Int? = nil
+  /// Stop an update's epochs early once an epoch's mean approximate KL (old → new policy, on
+  /// its minibatches) exceeds this (CleanRL's `target_kl`); nil = always run every epoch.
+  /// Many small minibatches can otherwise move the policy far from the one that collected
+  /// the data, since the ratio clip only acts on the samples of each step.
+  public var targetKL: Float? = nil
   /// Normalize advantages per minibatch.
   public var normAdv: Bool = true
   /// Entropy bonus coefficient.
@@ -80,6 +88,9 @@ public struct MAPPOConfig: Codable, Sendable, Equatable {
         component: component, field: "samplesPerEpoch",
         reason: "must be ≥ numMinibatches (\(numMinibatches)), got \(samplesPerEpoch)")
     }
+    if let targetKL, !(targetKL > 0) {
+      throw RLInputError(component: component, field: "targetKL", reason: "must be > 0")
+    }
     for (name, value) in positives where value < 1 {
       throw RLInputError(component: component, field: name, reason: "must be ≥ 1, got \(value)")
     }
@@ -94,6 +105,10 @@ public struct MAPPOConfig: Codable, Sendable, Equatable {
       clipCoef: clipCoef, maxGradNorm: maxGradNorm)
     guard lrDecayRate > 0, lrDecayRate <= 1 else {
       throw RLInputError(component: component, field: "lrDecayRate", reason: "must be in (0, 1]")
+    }
+    if appendAgentID && actorLayout != .flat {
+      throw RLInputError(
+        component: component, field: "appendAgentID", reason: "needs the .flat actor layout")
     }
     if case .huber(let delta) = valueLoss, !(delta > 0) {
       throw RLInputError(component: component, field: "valueLoss", reason: "Huber δ must be > 0")

@@ -17,16 +17,24 @@ public struct MAPPOPolicy: Sendable {
   public let maskMode: MaskMode
   /// Number of agents when a one-hot agent id is appended to observations; nil otherwise.
   public let agentIDCount: Int?
+  /// How the actor reads an observation.
+  public let layout: ActorInputLayout
 
   /// A snapshot of `actor` (detached here).
-  public init(actor: MLP, maskMode: MaskMode, agentIDCount: Int?) {
+  public init(
+    actor: MLP, maskMode: MaskMode, agentIDCount: Int?, layout: ActorInputLayout = .flat
+  ) {
     self.actor = actor.detached()
     self.maskMode = maskMode
     self.agentIDCount = agentIDCount
+    self.layout = layout
   }
 
   /// Actions per decision.
-  public var actionCount: Int { actor.layers.last!.outFeatures }
+  public var actionCount: Int {
+    if case .perTarget(_, _, let targets, _) = layout { return targets }
+    return actor.layers.last!.outFeatures
+  }
 
   /// Runs the actor on `observation` (plus the one-hot id of `agent` when ids are appended)
   /// and calls `body` with its `[actionCount]` outputs. The input, hidden activations and
@@ -35,6 +43,9 @@ public struct MAPPOPolicy: Sendable {
     observation: [Float], agent: Int, scratch: inout InferenceScratch,
     _ body: (UnsafeBufferPointer<Float>) -> R
   ) -> R {
+    if layout != .flat {
+      return withPerTargetOutputs(observation: observation, scratch: &scratch, body)
+    }
     let inFeatures = actor.layers[0].inFeatures
     let idCount = agentIDCount ?? 0
     precondition(
@@ -57,6 +68,30 @@ public struct MAPPOPolicy: Sendable {
       actor.infer(
         input, rows: 1, into: outputs,
         hidden: UnsafeMutableBufferPointer(rebasing: buffer[(inFeatures + n)...]))
+      return body(UnsafeBufferPointer(start: outputs, count: n))
+    }
+  }
+
+  /// `withActorOutputs` for the per-target layout: one scorer row per action, batched.
+  private func withPerTargetOutputs<R>(
+    observation: [Float], scratch: inout InferenceScratch,
+    _ body: (UnsafeBufferPointer<Float>) -> R
+  ) -> R {
+    precondition(
+      observation.count == layout.observationSize,
+      "MAPPOPolicy: the observation has \(observation.count) floats, the per-target layout "
+        + "expects \(layout.observationSize ?? 0)")
+    let shape = layout.rowShape(observationDim: observation.count)
+    let inCount = shape.rows * shape.width
+    let n = shape.rows
+    let hiddenCount = actor.inferenceScratchCount(rows: n)
+    return scratch.withBuffer(count: inCount + n + hiddenCount) { buffer in
+      let input = buffer.baseAddress!
+      observation.withUnsafeBufferPointer { layout.writeRows(observation: $0, into: input) }
+      let outputs = input + inCount
+      actor.infer(
+        input, rows: n, into: outputs,
+        hidden: UnsafeMutableBufferPointer(rebasing: buffer[(inCount + n)...]))
       return body(UnsafeBufferPointer(start: outputs, count: n))
     }
   }

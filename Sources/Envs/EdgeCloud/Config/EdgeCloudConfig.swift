@@ -81,10 +81,26 @@ extension EdgeCloudConfig {
 extension EdgeCloudConfig {
   /// Throws `EdgeCloudConfigError` naming the first impossible field: each sub-config's own
   /// checks, then those relating sub-configs to each other.
+  ///
+  /// With `services.deriveFromTrace` and a trace workload the replica memory is only known once
+  /// the trace is read, so the initial placement is checked with the smallest memory a derived
+  /// replica can have (half of `referenceReplicaMemoryGB`); the simulator checks the derived
+  /// values exactly (`validate(replicaMemoryAsWritten: true)` on the resolved config).
   public func validate() throws(EdgeCloudConfigError) {
+    try validate(replicaMemoryAsWritten: false)
+  }
+
+  /// `validate()`, checking the initial placement against `services.replicaMemoryGB` as written
+  /// when `replicaMemoryAsWritten` (a config resolved by `resolvingServices(trace:)`).
+  public func validate(replicaMemoryAsWritten: Bool) throws(EdgeCloudConfigError) {
     try topology.validate(path: "topology")
     try services.validate(path: "services")
-    try validateInitialPlacement()
+    let derived = services.deriveFromTrace && workload.source == .trace
+    let memoryGB =
+      derived && !replicaMemoryAsWritten
+      ? [Double](repeating: 0.5 * services.referenceReplicaMemoryGB, count: services.count)
+      : services.replicaMemoryGB
+    try validateInitialPlacement(replicaMemoryGB: memoryGB)
     try timing.validate(path: "timing")
     try workload.validate(path: "workload")
     try validateWorkloadFitsSystem()
@@ -97,7 +113,8 @@ extension EdgeCloudConfig {
 
   /// The initial replicas (the explicit `services.placement`, or the default placement) fit
   /// the nodes' memory and `maxReplicasPerNode`, and every cluster hosts every service.
-  private func validateInitialPlacement() throws(EdgeCloudConfigError) {
+  private func validateInitialPlacement(replicaMemoryGB: [Double]) throws(EdgeCloudConfigError)
+  {
     let t = topology
     let s = services
     let w = s.count
@@ -114,7 +131,7 @@ extension EdgeCloudConfig {
         var memGB = 0.0
         var replicas = 0
         for wi in 0..<w {
-          memGB += Double(p[wi][node]) * s.replicaMemoryGB[wi]
+          memGB += Double(p[wi][node]) * replicaMemoryGB[wi]
           replicas += p[wi][node]
         }
         let cap = node < t.edgeNodeCount ? usableEdgeGB : usableCloudGB
@@ -133,7 +150,7 @@ extension EdgeCloudConfig {
     for k in 0..<t.edgeNodesPerCluster {
       var need = 0.0
       for j in 0..<s.servicesPerEdgeNode {
-        need += s.replicaMemoryGB[(k * s.servicesPerEdgeNode + j) % w]
+        need += replicaMemoryGB[(k * s.servicesPerEdgeNode + j) % w]
       }
       need *= Double(s.initialReplicasPerPlacement)
       let replicas = s.servicesPerEdgeNode * s.initialReplicasPerPlacement
@@ -143,7 +160,7 @@ extension EdgeCloudConfig {
         "initial replicas of edge node \(k) of each cluster need \(need) GB, "
           + "\(usableEdgeGB) GB usable (or exceed maxReplicasPerNode)")
     }
-    let cloudNeed = s.replicaMemoryGB.reduce(0, +) * Double(s.cloudInitialReplicasPerService)
+    let cloudNeed = replicaMemoryGB.reduce(0, +) * Double(s.cloudInitialReplicasPerService)
     try check.require(
       cloudNeed <= usableCloudGB && w * s.cloudInitialReplicasPerService <= s.maxReplicasPerNode,
       "cloudInitialReplicasPerService", "initial cloud replicas do not fit on a node")

@@ -1,7 +1,26 @@
 /// The service types and their replicas.
 public struct ServiceConfig: Codable, Sendable, Equatable {
-  /// Number of service types W (the trace's task types 1…W map to services 0…W−1).
+  /// Number of services W (the trace's task types 1…W are the loadable rows; `mapping` decides
+  /// which service a row becomes).
   public var count = 12
+  /// How trace rows become services: `job` (default: a stable hash of job_name, 12 services
+  /// with 7–9% of the bundled trace each), `taskType` (the authors' task_type − 1: one service
+  /// gets 89%) or `resources` (plan_cpu × plan_mem classes).
+  public var mapping = ServiceMappingKind.job
+  /// `resources` mapping: number of plan_cpu classes; must divide `count` (the plan_mem classes
+  /// are `count / resourceCPUClasses`).
+  public var resourceCPUClasses = 3
+  /// With a trace workload, replace `baseExecutionMs`, `replicaCPURequestCores` and
+  /// `replicaMemoryGB` by values derived from the rows mapped to each service
+  /// (`DerivedServices`): a request's execution time is `referenceExecutionMs` times its row's
+  /// duration factor, so each service's execution-time distribution is its rows'; a replica
+  /// requests its service's mean CPU demand; replica memory follows the service's mean plan_mem.
+  /// Off: the per-service arrays below are used as written.
+  public var deriveFromTrace = true
+  /// Execution time of a request whose duration factor is 1, ms (`deriveFromTrace`).
+  public var referenceExecutionMs = 350.0
+  /// Replica memory of a service with the average mean plan_mem, GB (`deriveFromTrace`).
+  public var referenceReplicaMemoryGB = 0.55
   /// Memory a replica of service w holds while deployed, GB (one entry per service).
   public var replicaMemoryGB: [Double] = [
     0.5, 0.5, 0.75, 0.5, 1.0, 0.5, 0.75, 0.5, 0.5, 0.75, 0.5, 0.5,
@@ -36,6 +55,14 @@ extension ServiceConfig {
     let check = ConfigCheck(path: path)
     let w = count
     try check.require(w >= 1, "count", "must be ≥ 1")
+    if mapping == .resources {
+      try check.require(
+        resourceCPUClasses >= 1 && resourceCPUClasses <= w && w % resourceCPUClasses == 0,
+        "resourceCPUClasses", "must divide count (\(w)) with the resources mapping, got "
+          + "\(resourceCPUClasses)")
+    }
+    try check.positive(referenceExecutionMs, "referenceExecutionMs")
+    try check.positive(referenceReplicaMemoryGB, "referenceReplicaMemoryGB")
     try check.require(
       replicaMemoryGB.count == w, "replicaMemoryGB",
       "needs \(w) entries, has \(replicaMemoryGB.count)")

@@ -166,7 +166,7 @@ public struct EdgeCloudSimulator: Sendable {
         path: config.workload.tracePath, serviceCount: config.services.count,
         zeroDurationClampS: config.workload.zeroDurationClampS)
     }
-    self.init(validated: config, trace: trace, seed: seed)
+    try self.init(config: config, trace: trace, seed: seed)
   }
 
   /// Creates a simulator with an already loaded trace (shared between copies, no re-parse).
@@ -175,9 +175,14 @@ public struct EdgeCloudSimulator: Sendable {
     if config.workload.source == .trace && trace == nil {
       throw EdgeCloudConfigError(field: "workload.source", reason: "trace source needs a trace")
     }
-    self.init(validated: config, trace: trace, seed: seed)
+    let resolved = config.resolvingServices(trace: trace)
+    // The derived replica memory must fit the initial placement.
+    try resolved.config.validate(replicaMemoryAsWritten: true)
+    self.init(validated: resolved.config, trace: resolved.trace, seed: seed)
   }
 
+  /// `config` must be valid and resolved (`resolvingServices`) for `trace`; `config` is the
+  /// simulator's `config`, so policies see the derived per-service values.
   init(validated config: EdgeCloudConfig, trace: AlibabaTrace?, seed: UInt64) {
     self.config = config
     topology = EdgeCloudTopology(config.topology)
