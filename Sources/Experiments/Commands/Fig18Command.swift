@@ -211,7 +211,7 @@ enum Fig18Experiment {
       var probe = try EdgeCloudSimulator(config: kmpsEnv, trace: trace, seed: 0)
       var kmpsDispatcher = try LearnedDispatcher(
         policy: kmps.trainer.policy, simulator: probe,
-        criticView: DispatchTraining.criticView(.kmps), streamPerEAP: true, acting: .sample,
+        criticView: training.criticView(for: .kmps), streamPerEAP: true, acting: .sample,
         record: false, seed: DispatchTraining.episodeSeed(seed, phase: 13, episode: 0))
       var kmpsGPO = kmps.orchestrator
       kmpsGPO?.mode = .evaluation(deterministic: false)
