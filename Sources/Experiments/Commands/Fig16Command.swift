@@ -4,6 +4,7 @@ import KMPS
 import Foundation
 import RL
 import SeededRandom
+import TensorBoard
 
 /// `experiment fig16`: the GPO orchestration ablations of paper Fig. 16 (episode → throughput).
 struct Fig16Command: ParsableCommand {
@@ -237,8 +238,9 @@ enum Fig16Experiment {
   /// series' orchestrator learning as it goes.
   static func runJob(
     series: Fig16Series, seed: UInt64, config: Fig16Config, trace: AlibabaTrace?,
-    progress: ProgressReporter
+    progress: ProgressReporter, tensorBoard: TensorBoardRuns = TensorBoardRuns(root: nil)
   ) throws -> [Fig16EpisodeResult] {
+    let events = try tensorBoard.writer(series: series.rawValue, seed: seed, config: config)
     var sim = try EdgeCloudSimulator(config: config.environment, trace: trace, seed: seed)
     var results: [Fig16EpisodeResult] = []
     var gpo: GPOOrchestration? = nil
@@ -278,7 +280,16 @@ enum Fig16Experiment {
         m.decisions > 0 ? Double(m.dispatchedCloud) / Double(m.decisions) : 0
       results.append(Fig16EpisodeResult(throughput: m.throughput, extras: extras))
       progress.advance(metrics: ["throughput": m.throughput])
+      if let events {
+        let losses: Set<String> = ["entropy", "value_loss", "approx_kl"]
+        let scalars = extras.sorted { $0.key < $1.key }.map { key, value in
+          ((losses.contains(key) ? "losses/" : "charts/") + key, value)
+        }
+        events.scalars([("charts/throughput", m.throughput)] + scalars, step: episode)
+        try events.flush()
+      }
     }
+    try events?.close()
     return results
   }
 
@@ -307,10 +318,11 @@ enum Fig16Experiment {
       config.parallelJobs > 0 ? config.parallelJobs : ProcessInfo.processInfo.activeProcessorCount
     let frozen = config
     let sharedTrace = trace
+    let tensorBoard = TensorBoardRuns(options: options, figure: "fig16")
     let outcomes = try ParallelJobs.run(count: jobs.count, workers: workers) { i in
       try runJob(
         series: jobs[i].0, seed: jobs[i].1, config: frozen, trace: sharedTrace,
-        progress: progress)
+        progress: progress, tensorBoard: tensorBoard)
     }
     progress.finish()
 

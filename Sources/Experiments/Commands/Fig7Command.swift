@@ -179,11 +179,18 @@ enum Fig7Experiment {
       label: "fig7", total: jobsList.count * config.training.episodes, unit: "episodes",
       sink: progressSink)
     let training = config.training
+    let tensorBoard = TensorBoardRuns(options: options, figure: "fig7")
     let results = try ParallelJobs.map(jobsList, jobs: jobs ?? 1) { job in
-      try DispatchTraining.run(series: job.series, seed: job.seed, config: training, trace: trace)
-      { record in
+      let events = try tensorBoard.writer(
+        series: job.series.name, seed: job.seed, config: training)
+      let result = try DispatchTraining.run(
+        series: job.series, seed: job.seed, config: training, trace: trace
+      ) { record in
         progress.advance(metrics: ["throughput": record.throughput])
+        events?.logDispatchEpisode(record)
       }
+      try events?.close()
+      return result
     }
     progress.finish()
 
@@ -210,6 +217,7 @@ enum Fig7Experiment {
         table.append(series: greedyNativeName, seed: seed, x: Double(i + 1), y: y)
       }
     }
+    try tensorBoard.writeReference(series: greedyNativeName, curves: greedy)
     let random = try HeuristicReference.run(
       .randomKMPS, seeds: seeds, config: config.training, trace: trace)
     try FileIO.writeAtomically(timing, to: directory.appendingPathComponent("timing.csv"))
