@@ -72,6 +72,18 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Examples/: small programs for people who `import` the libraries; built in CI and run there.
+    .executableTarget(
+      name: "CustomEnvPPO", dependencies: ["Envs", "RL", "SeededRandom", "TensorModule"],
+      path: "Examples/CustomEnvPPO"),
+    .executableTarget(
+      name: "CustomMultiAgentMAPPO", dependencies: ["Envs", "RL", "SeededRandom", "TensorModule"],
+      path: "Examples/CustomMultiAgentMAPPO"),
+    .executableTarget(
+      name: "CustomDispatchPolicy", dependencies: ["Envs"], path: "Examples/CustomDispatchPolicy"),
+    .executableTarget(
+      name: "CheckpointInference", dependencies: ["Envs", "RL", "SeededRandom", "TensorModule"],
+      path: "Examples/CheckpointInference"),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "TensorTests", dependencies: ["TensorModule", "CKernels", "TestSupport"]),
     .testTarget(name: "EnvsTests", dependencies: ["Envs", "TestSupport"]),
