@@ -30,7 +30,7 @@ struct ShortestQueuePolicy: DispatchPolicy {
 var config = EdgeCloudConfig()
 config.workload.source = .poisson
 config.workload.meanRequestsPerSecond = 400
-config.timing.episodeSlots = 400
+config.timing.episodeSlots = 200
 
 func throughput(
   of policy: some DispatchPolicy, seed: UInt64, config: EdgeCloudConfig
@@ -42,7 +42,7 @@ func throughput(
   return sim.metrics.throughput
 }
 
-for seed: UInt64 in 1...3 {
+for seed: UInt64 in 1...2 {
   let ours = try throughput(of: ShortestQueuePolicy(), seed: seed, config: config)
   let greedy = try throughput(
     of: LeastUtilizedPolicy(allowCrossCluster: false), seed: seed, config: config)

@@ -43,13 +43,14 @@ BLAS.setThreadCount(1)
 var config = PPOConfig()
 config.numEnvs = 4
 config.numSteps = 64
-config.totalTimesteps = 12_288
+config.totalTimesteps = 6144
 config.hiddenSizes = [32, 32]
 config.learningRate = 2.5e-3
 let envs = try SyncVectorEnv(count: config.numEnvs) { _ in Corridor() }
 var trainer = try PPOTrainer(config: config, envs: envs, seed: 1)
-try trainer.train { log in
-  if log.iteration % 12 == 0 {
+while trainer.iteration < config.numIterations {
+  let log = try trainer.iterate()  // one rollout of 4 × 64 steps, then one PPO update
+  if log.iteration % 6 == 0 {
     let recent = trainer.meanReturn(lastEpisodes: 20) ?? .nan
     print("step \(log.globalStep): mean return of the last 20 episodes \(recent)")
   }
