@@ -5,7 +5,7 @@ PACKAGES := libopenblas-dev liblapacke-dev libglpk-dev pkg-config gnuplot-nox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: deps build test fig7 cartpole bench bench-compare clean
+.PHONY: deps build test fig7 cartpole report bench bench-compare clean
 
 ## deps: install the system packages the build needs, if any is missing.
 deps:
@@ -31,6 +31,10 @@ fig7: build
 ## cartpole: PPO on CartPole-v1 (validation of the RL core).
 cartpole: build
 	$(SWIFT) run -c release --skip-build experiment cartpole $(ARGS)
+
+## report: every implemented figure (skipping those current for this commit), then results/REPORT.md.
+report: build
+	$(SWIFT) run -c release --skip-build experiment all $(ARGS)
 
 clean:
 	rm -rf .build

@@ -10,11 +10,13 @@ let package = Package(
     .library(name: "Envs", targets: ["Envs"]),
     .library(name: "RL", targets: ["RL"]),
     .library(name: "KMPS", targets: ["KMPS"]),
+    .library(name: "TensorBoard", targets: ["TensorBoard"]),
     .executable(name: "experiment", targets: ["Experiments"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     // OpenBLAS (CBLAS) + LAPACKE, found through pkg-config; Debian packages as hints.
@@ -55,16 +57,37 @@ let package = Package(
     // bound (an LP solved with GLPK).
     .target(
       name: "KMPS", dependencies: ["TensorModule", "Envs", "RL", "SeededRandom", "CGLPK"]),
+    // TensorBoard event files (TFRecord framing, Event/Summary protobufs generated once from
+    // Protos/ by scripts/generate-tensorboard-protos.sh; the build never runs protoc). Nothing
+    // but the experiments depends on it.
+    .target(
+      name: "TensorBoard",
+      dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      exclude: ["Protos"]
+    ),
     .executableTarget(
       name: "Experiments",
       dependencies: [
-        "TensorModule", "Envs", "RL", "KMPS", "SeededRandom",
+        "TensorModule", "Envs", "RL", "KMPS", "SeededRandom", "TensorBoard",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Examples/: small programs for people who `import` the libraries; built in CI and run there.
+    .executableTarget(
+      name: "CustomEnvPPO", dependencies: ["Envs", "RL", "SeededRandom", "TensorModule"],
+      path: "Examples/CustomEnvPPO"),
+    .executableTarget(
+      name: "CustomMultiAgentMAPPO", dependencies: ["Envs", "RL", "SeededRandom", "TensorModule"],
+      path: "Examples/CustomMultiAgentMAPPO"),
+    .executableTarget(
+      name: "CustomDispatchPolicy", dependencies: ["Envs"], path: "Examples/CustomDispatchPolicy"),
+    .executableTarget(
+      name: "CheckpointInference", dependencies: ["Envs", "RL", "SeededRandom", "TensorModule"],
+      path: "Examples/CheckpointInference"),
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "TensorTests", dependencies: ["TensorModule", "CKernels", "TestSupport"]),
     .testTarget(name: "EnvsTests", dependencies: ["Envs", "TestSupport"]),
+    .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard"]),
     .testTarget(name: "RLTests", dependencies: ["RL", "Envs", "TensorModule", "TestSupport"]),
     .target(
       name: "KMPSTestSupport", dependencies: ["KMPS", "RL", "Envs"], path: "Tests/KMPSTestSupport"),
@@ -73,7 +96,9 @@ let package = Package(
       dependencies: ["KMPS", "KMPSTestSupport", "RL", "Envs", "TensorModule", "TestSupport"]),
     .testTarget(
       name: "ExperimentsTests",
-      dependencies: ["Experiments", "KMPS", "KMPSTestSupport", "RL", "Envs", "TestSupport"]),
+      dependencies: [
+        "Experiments", "KMPS", "KMPSTestSupport", "RL", "Envs", "TestSupport", "TensorBoard",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

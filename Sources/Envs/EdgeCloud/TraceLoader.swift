@@ -65,20 +65,43 @@ public struct AlibabaTrace: Sendable {
   /// Loads and cleans a `batch_task` CSV; see `TraceLoadStats` for the accepted variants and
   /// the dirty-row policy. Throws `TraceError` for unreadable or malformed files; never traps
   /// on the file's contents.
+  ///
+  /// A relative `path` that does not exist in the current folder is looked up in this package's
+  /// folder too (see `packagePath(_:)`), so the default `WorkloadConfig.tracePath` works from
+  /// any folder, including for packages that depend on this one.
   public static func load(
     path: String, serviceCount: Int = 12, zeroDurationClampS: Double = 1
   ) throws -> AlibabaTrace {
+    var path = path
+    if !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path),
+      FileManager.default.fileExists(atPath: packagePath(path).path)
+    {
+      path = packagePath(path).path
+    }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw TraceError(file: path, line: 0, reason: "cannot read the file (\(error))")
+      throw TraceError(
+        file: path, line: 0,
+        reason: "cannot read the file (\(error)); a relative path is looked up in the current "
+          + "folder, then in the package folder \(packagePath("").path)")
     }
     return try data.withUnsafeBytes { raw in
       try parse(
         raw.bindMemory(to: UInt8.self), file: path, serviceCount: serviceCount,
         zeroDurationClampS: zeroDurationClampS)
     }
+  }
+
+  /// `relativePath` inside the folder of the package this file was built from (SwiftPM builds
+  /// packages from source, so the folder is there when the program runs on the machine that
+  /// built it): the bundled sample is `packagePath(WorkloadConfig().tracePath)`.
+  public static func packagePath(_ relativePath: String) -> URL {
+    // This file is <package>/Sources/Envs/EdgeCloud/TraceLoader.swift.
+    var root = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { root.deleteLastPathComponent() }
+    return root.appendingPathComponent(relativePath)
   }
 
   /// Parses CSV text (`file` names it in errors).

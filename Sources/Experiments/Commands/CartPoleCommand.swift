@@ -3,6 +3,7 @@ import Envs
 import Foundation
 import RL
 import SeededRandom
+import TensorBoard
 
 /// `experiment cartpole`: PPO with CleanRL's defaults on CartPole-v1, the correctness proof of
 /// the tensor / autograd / PPO stack (CleanRL reaches ~500 within 500k steps).
@@ -73,7 +74,9 @@ enum CartPoleExperiment {
       paperClaim: "CleanRL's PPO reaches a mean return ≥ 475 over the last 100 episodes "
         + "within 500k steps")
     var finalReturns: [UInt64: Double] = [:]
+    let tensorBoard = TensorBoardRuns(options: options, figure: "cartpole")
     for seed in seeds {
+      let events = try tensorBoard.writer(series: "PPO", seed: seed, config: config)
       let seedStart = ContinuousClock.now
       let envs = try SyncVectorEnv(count: config.numEnvs) { _ in CartPole.v1() }
       var ppo = try PPOTrainer(config: config, envs: envs, seed: seed)
@@ -91,6 +94,11 @@ enum CartPoleExperiment {
             ("episodic_return", .double(episode.episodeReturn)),
             ("episodic_length", .int(episode.length)),
           ])
+          events?.scalars(
+            [
+              ("charts/episodic_return", episode.episodeReturn),
+              ("charts/episodic_length", Double(episode.length)),
+            ], step: log.globalStep)
         }
         let rolling = ppo.meanReturn(lastEpisodes: finalEpisodes) ?? 0
         let s = log.stats
@@ -103,6 +111,16 @@ enum CartPoleExperiment {
             "explained_variance": Double(s.explainedVariance),
             "learning_rate": Double(s.learningRate), "sps": log.stepsPerSecond,
           ])
+        events?.scalars(
+          [
+            ("charts/learning_rate", Double(s.learningRate)),
+            ("losses/value_loss", Double(s.valueLoss)), ("losses/policy_loss", Double(s.policyLoss)),
+            ("losses/entropy", Double(s.entropy)), ("losses/old_approx_kl", Double(s.oldApproxKL)),
+            ("losses/approx_kl", Double(s.approxKL)), ("losses/clipfrac", Double(s.clipFraction)),
+            ("losses/explained_variance", Double(s.explainedVariance)),
+            ("charts/SPS", log.stepsPerSecond), ("charts/mean_return_last_100", rolling),
+          ], step: log.globalStep)
+        try events?.flush()
         progress.update(
           done: log.globalStep,
           metrics: [
@@ -110,6 +128,7 @@ enum CartPoleExperiment {
           ])
       }
       progress.finish()
+      try events?.close()
       let elapsed = (ContinuousClock.now - seedStart).components
       let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
       let final = ppo.meanReturn(lastEpisodes: finalEpisodes) ?? 0

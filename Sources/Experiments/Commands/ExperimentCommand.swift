@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `experiment` command line: one subcommand per paper figure, plus `list` and `demo`.
 ///
@@ -15,7 +16,9 @@ struct ExperimentCommand: ParsableCommand {
   ]
 
   /// Utility subcommands, always present.
-  static let utilityCommands: [any ParsableCommand.Type] = [ListCommand.self, DemoCommand.self]
+  static let utilityCommands: [any ParsableCommand.Type] = [
+    AllCommand.self, ListCommand.self, DemoCommand.self,
+  ]
 
   static let configuration = CommandConfiguration(
     commandName: "experiment",
@@ -26,6 +29,15 @@ struct ExperimentCommand: ParsableCommand {
       installed). Run `experiment list` for the figures and what they reproduce.
       """,
     subcommands: figureCommands + utilityCommands)
+
+  /// Parses and runs the command line; first warns on stderr when this is a debug build and the
+  /// command trains (see `BuildCheck`).
+  static func main() {
+    if let warning = BuildCheck.warning(arguments: CommandLine.arguments) {
+      FileHandle.standardError.write(Data((warning + "\n").utf8))
+    }
+    main(nil)
+  }
 
   /// Subcommand names registered for figures (used by `list` to mark what is runnable).
   static var registeredFigureNames: Set<String> {

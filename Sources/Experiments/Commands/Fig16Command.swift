@@ -4,6 +4,7 @@ import KMPS
 import Foundation
 import RL
 import SeededRandom
+import TensorBoard
 
 /// `experiment fig16`: the GPO orchestration ablations of paper Fig. 16 (episode → throughput).
 struct Fig16Command: ParsableCommand {

@@ -200,11 +200,18 @@ enum Fig7Experiment {
       label: "fig7", total: jobsList.count * config.training.episodes, unit: "episodes",
       sink: progressSink)
     let training = config.training
+    let tensorBoard = TensorBoardRuns(options: options, figure: "fig7")
     let results = try ParallelJobs.map(jobsList, jobs: jobs ?? 1) { job in
-      try DispatchTraining.run(series: job.series, seed: job.seed, config: training, trace: trace)
-      { record in
+      let events = try tensorBoard.writer(
+        series: job.series.name, seed: job.seed, config: training)
+      let result = try DispatchTraining.run(
+        series: job.series, seed: job.seed, config: training, trace: trace
+      ) { record in
         progress.advance(metrics: ["throughput": record.throughput])
+        events?.logDispatchEpisode(record)
       }
+      try events?.close()
+      return result
     }
     progress.finish()
 
@@ -243,6 +250,9 @@ enum Fig7Experiment {
           table.append(series: Fig7UpperBound.name, seed: seed, x: Double(i + 1), y: y)
         }
       }
+    }
+    for (name, curves) in references.sorted(by: { $0.key < $1.key }) {
+      try tensorBoard.writeReference(series: name, curves: curves)
     }
     try FileIO.writeAtomically(timing, to: directory.appendingPathComponent("timing.csv"))
     let heldOut = try Fig7HeldOut.run(

@@ -72,6 +72,12 @@ public struct CommonOptions: ParsableArguments, Sendable {
       valueName: "path"))
   public var checkpointPath: String?
 
+  /// Do not write TensorBoard event files (`results/<figure>/runs/`) while training.
+  @Flag(
+    name: .customLong("no-tensorboard"),
+    help: "Do not write TensorBoard event files (results/<figure>/runs/<series>__<seed>/).")
+  public var noTensorBoard = false
+
   /// Largest accepted `--threads` value.
   public static let maximumThreads = 256
   /// Largest accepted `--episodes` value.
