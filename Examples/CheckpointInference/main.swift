@@ -12,7 +12,8 @@ config.totalTimesteps = 8192  // short: enough to move well away from the initia
 let envs = try SyncVectorEnv(count: config.numEnvs) { _ in CartPole.v1() }
 var trainer = try PPOTrainer(config: config, envs: envs, seed: 7)
 try trainer.train()
-print("trained \(trainer.globalStep) steps, mean return \(trainer.meanReturn(lastEpisodes: 20) ?? 0)")
+let trainedReturn = trainer.meanReturn(lastEpisodes: 20) ?? 0
+print("trained \(trainer.globalStep) steps, mean return of the last 20 episodes \(trainedReturn)")
 
 // Save: every parameter by its name ("actor.0.weight", ...), plus the config as metadata.
 let url = FileManager.default.temporaryDirectory.appendingPathComponent("cartpole-ppo.safetensors")
