@@ -32,12 +32,8 @@ enum Fig11Experiment {
     options: CommonOptions, sweep: SweepFigureOptions, renderer: GnuplotRenderer = .detect(),
     progressSink: @escaping ProgressReporter.Sink = ProgressReporter.standardError
   ) throws -> WrittenResults {
-    let selected = try sweep.series.map {
-      try DispatchSweepSeries.parseList(
-        $0, option: "--series", allowed: DispatchSweepSeries.learned)
-    }
+    let series = try SweepFigure.learnedSeries(sweep)
     let config = try SweepFigure.config(options: options, sweep: sweep, series: nil)
-    let series = selected ?? DispatchSweepSeries.learned
     var (run, results, cached) = try SweepFigure.sweep(
       figure: "fig11", options: options, sweep: sweep, config: config, progressSink: progressSink)
     let episodeSeconds =

@@ -82,6 +82,15 @@ enum SweepFigure {
       .appendingPathComponent("dispatch-sweep-cache")
   }
 
+  /// The learned series `--series` selects (all of them by default); throws on an unknown
+  /// name.
+  static func learnedSeries(_ sweep: SweepFigureOptions) throws -> [DispatchSweepSeries] {
+    try sweep.series.map {
+      try DispatchSweepSeries.parseList(
+        $0, option: "--series", allowed: DispatchSweepSeries.learned)
+    } ?? DispatchSweepSeries.learned
+  }
+
   /// Runs (or loads) the sweep for `figure`; the run info records the config.
   static func sweep(
     figure: String, options: CommonOptions, sweep: SweepFigureOptions,
