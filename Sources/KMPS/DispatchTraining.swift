@@ -316,6 +316,29 @@ extension DispatchTrainingConfig {
   }
 }
 
+/// Where an episode's requests that did not complete on time ended, as shares of its arrivals:
+/// what tells a dispatcher's losses (at the nodes) from those no dispatch could prevent (expired
+/// in the eAP queue before a decision).
+public struct FailureShares: Sendable, Equatable {
+  /// Expired in an eAP queue, never dispatched.
+  public var atEAP: Double
+  /// Expired in a node or cloud queue (or in transit).
+  public var inQueue: Double
+  /// Started, but finished past the deadline.
+  public var running: Double
+  /// Still in the system when the episode ended.
+  public var unfinished: Double
+
+  /// The shares of `metrics` (all 0 when nothing arrived).
+  public init(_ metrics: EdgeCloudMetrics) {
+    let n = Double(max(1, metrics.arrived))
+    atEAP = Double(metrics.failedAtEAP) / n
+    inQueue = Double(metrics.failedInQueue) / n
+    running = Double(metrics.failedRunning) / n
+    unfinished = Double(max(0, metrics.arrived - metrics.completedOnTime - metrics.failed)) / n
+  }
+}
+
 /// What one recorded episode measured.
 public struct EpisodeRecord: Sendable, Equatable {
   /// 1-based episode index (curriculum episodes are not counted).
@@ -340,6 +363,8 @@ public struct EpisodeRecord: Sendable, Equatable {
   public var update: MAPPOUpdateStats
   /// Newer actors the eAPs picked up during the episode.
   public var weightPickups: Int
+  /// Where the requests not completed on time ended.
+  public var failures: FailureShares
 
   /// Creates a value from all its fields.
   public init(
@@ -353,7 +378,8 @@ public struct EpisodeRecord: Sendable, Equatable {
     meanLatencyMs: Double,
     meanReward: Double,
     update: MAPPOUpdateStats,
-    weightPickups: Int
+    weightPickups: Int,
+    failures: FailureShares
   ) {
     self.episode = episode
     self.throughput = throughput
@@ -366,6 +392,7 @@ public struct EpisodeRecord: Sendable, Equatable {
     self.meanReward = meanReward
     self.update = update
     self.weightPickups = weightPickups
+    self.failures = failures
   }
 }
 
@@ -519,7 +546,7 @@ public enum DispatchTraining {
         crossClusterShare: Double(m.dispatchedCrossCluster) / Double(decisions),
         cloudShare: Double(m.dispatchedCloud) / Double(decisions),
         meanLatencyMs: m.meanLatencyMs.total, meanReward: meanReward,
-        update: trainer.lastStats, weightPickups: pickups)
+        update: trainer.lastStats, weightPickups: pickups, failures: FailureShares(m))
       records.append(record)
       onEpisode(record)
     }

@@ -117,6 +117,26 @@ import Testing
           #expect(buffer[o + 8] == Float(sim.queueLength(target: a, service: d.service)) / 10)
           let own = a < 18 && sim.topology.nodeCluster[a] == b
           if own { #expect(abs(buffer[o + 2] - 0.05) < 1e-6) }
+          // The queue-aware completion estimate, by hand.
+          if buffer[o] == 1 {
+            let replicas: (active: Int, idle: Int) =
+              a == sim.topology.cloudTarget
+              ? (18..<24).reduce((0, 0)) {
+                ($0.0 + sim.activeReplicas(service: d.service, node: $1),
+                  $0.1 + sim.idleReplicas(service: d.service, node: $1))
+              }
+              : (sim.activeReplicas(service: d.service, node: a),
+                sim.idleReplicas(service: d.service, node: a))
+            let eW = sim.estimator.estimatesMs[d.service]
+            let ahead =
+              sim.queueLength(target: a, service: d.service) + sim.inTransitCount(target: a)
+            let wait =
+              Double(max(0, ahead + 1 - replicas.idle)) / Double(max(1, replicas.active)) * eW
+            let finish = sim.topology.latencyMs(eap: b, target: a) + wait + eW
+            #expect(
+              abs(sim.estimatedCompletionMs(eap: b, service: d.service, target: a) - finish)
+                < 1e-9)
+          }
         }
         #expect(abs(buffer[18 + 9 * 18 + 2] - 1) < 1e-6)  // cloud: 100 ms WAN
         state.withUnsafeMutableBufferPointer { sim.writeGlobalState(into: $0) }

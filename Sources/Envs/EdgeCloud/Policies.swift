@@ -152,28 +152,11 @@ public struct QueueAwarePolicy: DispatchPolicy, Sendable {
   /// The target with the earliest estimated finish, deadline-feasible ones first.
   public mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
     let d = view.decision
-    let topo = sim.topology
-    let w = d.service
-    let eW = sim.estimator.estimatesMs[w]
-    var best = topo.cloudTarget
+    var best = sim.topology.cloudTarget
     var bestT = Double.infinity
     for a in 0..<sim.targetCount where view.mask[a] {
-      let lat = topo.latencyMs(eap: d.eap, target: a)
-      var servers = 0
-      var idle = 0
-      if a == topo.cloudTarget {
-        for n in topo.edgeNodeCount..<topo.nodeCount {
-          servers += sim.activeReplicas(service: w, node: n)
-          idle += sim.idleReplicas(service: w, node: n)
-        }
-      } else {
-        servers = sim.activeReplicas(service: w, node: a)
-        idle = sim.idleReplicas(service: w, node: a)
-      }
-      let ahead = sim.queueLength(target: a, service: w) + sim.inTransitCount(target: a)
-      let waiting = max(0, ahead + 1 - idle)
-      let waitMs = Double(waiting) / Double(max(1, servers)) * eW
-      let finish = d.nowMs + lat + waitMs + eW
+      let finish =
+        d.nowMs + sim.estimatedCompletionMs(eap: d.eap, service: d.service, target: a)
       // Deadline-feasible targets first, then the earliest finish.
       let score = finish <= d.deadlineMs ? finish : finish + 1e6
       if score < bestT {

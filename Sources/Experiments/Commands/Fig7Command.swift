@@ -131,7 +131,8 @@ enum Fig7Experiment {
     "arrived", "decisions", "cross_cluster_share", "cloud_share", "mean_latency_ms",
     "mean_reward", "policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac",
     "explained_variance", "learning_rate", "weight_pickups", "advantage_mean", "advantage_std",
-    "grad_norm", "mean_log_valid_actions", "minibatches",
+    "grad_norm", "mean_log_valid_actions", "minibatches", "failed_at_eap", "failed_in_queue",
+    "failed_running", "unfinished",
   ]
 
   /// The series selected by a comma list of names or short names (KMPS, B1, B2, B3).
@@ -232,11 +233,13 @@ enum Fig7Experiment {
     // References and the upper bound on exactly the learned series' episode workloads.
     var references: [String: [(seed: UInt64, throughputs: [Double])]] = [:]
     for reference in HeuristicReference.allCases {
-      let curves = try reference.run(seeds: seeds, config: config.training, trace: trace)
-      references[reference.name] = curves
-      for (seed, curve) in curves {
-        for (i, y) in curve.enumerated() {
-          table.append(series: reference.name, seed: seed, x: Double(i + 1), y: y)
+      let episodes = try reference.runEpisodes(seeds: seeds, config: config.training, trace: trace)
+      references[reference.name] = episodes.map { ($0.seed, $0.metrics.map(\.throughput)) }
+      for (seed, curve) in episodes {
+        for (i, m) in curve.enumerated() {
+          table.append(
+            series: reference.name, seed: seed, x: Double(i + 1), y: m.throughput,
+            extras: referenceExtras(m))
         }
       }
     }
@@ -308,6 +311,20 @@ enum Fig7Experiment {
         dashedSeries: HeuristicReference.inLearnedEnvironment.map(\.name) + [Fig7UpperBound.name]))
   }
 
+  /// The data.csv extras of one reference episode: what a heuristic has of a learned episode's.
+  static func referenceExtras(_ m: EdgeCloudMetrics) -> [String: Double] {
+    let decisions = Double(max(m.decisions, 1))
+    let failures = FailureShares(m)
+    return [
+      "arrived": Double(m.arrived), "decisions": Double(m.decisions),
+      "cross_cluster_share": Double(m.dispatchedCrossCluster) / decisions,
+      "cloud_share": Double(m.dispatchedCloud) / decisions,
+      "mean_latency_ms": m.meanLatencyMs.total,
+      "failed_at_eap": failures.atEAP, "failed_in_queue": failures.inQueue,
+      "failed_running": failures.running, "unfinished": failures.unfinished,
+    ]
+  }
+
   /// The data.csv extras of one episode.
   static func extras(_ e: EpisodeRecord) -> [String: Double] {
     [
@@ -323,6 +340,8 @@ enum Fig7Experiment {
       "advantage_std": Double(e.update.advantageStd), "grad_norm": Double(e.update.gradNorm),
       "mean_log_valid_actions": Double(e.update.meanLogValidActions),
       "minibatches": Double(e.update.minibatchesRun),
+      "failed_at_eap": e.failures.atEAP, "failed_in_queue": e.failures.inQueue,
+      "failed_running": e.failures.running, "unfinished": e.failures.unfinished,
     ]
   }
 }

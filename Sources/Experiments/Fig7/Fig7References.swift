@@ -49,10 +49,19 @@ enum HeuristicReference: CaseIterable {
     seeds: [UInt64], config: DispatchTrainingConfig, trace: AlibabaTrace,
     phase: UInt64 = 2, episodes: Int? = nil
   ) throws -> [(seed: UInt64, throughputs: [Double])] {
+    try runEpisodes(seeds: seeds, config: config, trace: trace, phase: phase, episodes: episodes)
+      .map { ($0.seed, $0.metrics.map(\.throughput)) }
+  }
+
+  /// Per seed, the metrics of every recorded episode (episode seeds of `phase`).
+  func runEpisodes(
+    seeds: [UInt64], config: DispatchTrainingConfig, trace: AlibabaTrace,
+    phase: UInt64 = 2, episodes: Int? = nil
+  ) throws -> [(seed: UInt64, metrics: [EdgeCloudMetrics])] {
     let env = environment(config.environment)
-    var out: [(UInt64, [Double])] = []
+    var out: [(UInt64, [EdgeCloudMetrics])] = []
     for seed in seeds {
-      var curve: [Double] = []
+      var curve: [EdgeCloudMetrics] = []
       for index in 1...(episodes ?? config.episodes) {
         let episodeSeed = DispatchTraining.episodeSeed(seed, phase: phase, episode: index)
         var sim = try config.episodeSimulator(
@@ -73,7 +82,7 @@ enum HeuristicReference: CaseIterable {
           var policy = QueueAwarePolicy()
           sim.run(dispatch: &policy, orchestration: &orchestrator)
         }
-        curve.append(sim.metrics.throughput)
+        curve.append(sim.metrics)
       }
       out.append((seed, curve))
     }

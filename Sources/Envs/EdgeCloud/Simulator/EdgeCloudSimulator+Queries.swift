@@ -181,6 +181,32 @@ extension EdgeCloudSimulator {
   @inline(__always)
   public func inTransitCount(target a: Int) -> Int { Int(inTransit[a]) }
 
+  /// The queue-aware estimate of how long a request of `service` dispatched now from eAP `eap`
+  /// to `target` takes to finish, ms: the one-way latency, the wait behind the requests of the
+  /// same service queued there and every request in transit to it (spread over the service's
+  /// active replicas at the target, idle ones taking the first requests at once), and one mean
+  /// execution time E_w. The cloud counts the replicas of all cloud nodes. `QueueAwarePolicy`
+  /// dispatches by it.
+  public func estimatedCompletionMs(eap b: Int, service w: Int, target a: Int) -> Double {
+    let topo = topology
+    let eW = estimator.estimatesMs[w]
+    var servers = 0
+    var idle = 0
+    if a == topo.cloudTarget {
+      for n in topo.edgeNodeCount..<topo.nodeCount {
+        servers += activeReplicas(service: w, node: n)
+        idle += idleReplicas(service: w, node: n)
+      }
+    } else {
+      servers = activeReplicas(service: w, node: a)
+      idle = idleReplicas(service: w, node: a)
+    }
+    let ahead = queueLength(target: a, service: w) + inTransitCount(target: a)
+    let waiting = max(0, ahead + 1 - idle)
+    let waitMs = Double(waiting) / Double(max(1, servers)) * eW
+    return topo.latencyMs(eap: b, target: a) + waitMs + eW
+  }
+
   /// Requests waiting in eAP `eap`'s queue Q_b.
   @inline(__always)
   public func eapQueueLength(eap b: Int) -> Int { eapQueues[b].count }
