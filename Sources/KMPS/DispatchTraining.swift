@@ -275,6 +275,10 @@ extension DispatchTrainingConfig {
     mappo.learningRate = 1e-3
     mappo.entCoef = 0.001
     mappo.actorHiddenSizes = [64, 32]
+    // A 128-64 critic instead of the paper's 256-128-64-32: with γ = 0 it only predicts each
+    // request's own outcome, the paper's critic cost 65% of every optimizer step, and on the
+    // same 20 episodes the smaller one learned as well (KMPS 94.83% vs 94.86%) at 40% less CPU.
+    mappo.criticHiddenSizes = [128, 64]
     // (--quick, a smoke test that runs in the debug test suite: a quarter of the steps.)
     mappo.samplesPerEpoch = quick ? 2560 : 10_240
     mappo.numMinibatches = quick ? 20 : 80

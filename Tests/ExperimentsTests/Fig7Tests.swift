@@ -373,3 +373,66 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
   try Data([0, 1, 2]).write(to: url)
   #expect(throws: (any Error).self) { try fresh.loadCheckpoint(from: url) }
 }
+
+/// The learning claims judged on synthetic curves: a flat KMPS above 95% and above every
+/// heuristic, or one that rises only as much as the workload lifts the queue-aware reference,
+/// must fail them; a curve that learned passes.
+@Test func learningClaimsFailFlatOrWorkloadDrivenCurves() throws {
+  let config = Fig7Config.standard(quick: false)
+  let episodes = 50
+  /// The claims for KMPS's and queue-aware's curves (the other references lower, flat).
+  func claims(kmps: (Int) -> Double, queueAware: (Int) -> Double) throws -> [String: Bool?] {
+    var table = ResultsTable()
+    for seed: UInt64 in 1...3 {
+      for e in 1...episodes {
+        let x = Double(e)
+        table.append(series: DispatchSeries.kmps.name, seed: seed, x: x, y: kmps(e))
+        table.append(series: HeuristicReference.queueAware.name, seed: seed, x: x, y: queueAware(e))
+        table.append(series: HeuristicReference.random.name, seed: seed, x: x, y: 0.85)
+        table.append(series: HeuristicReference.leastUtilized.name, seed: seed, x: x, y: 0.84)
+        table.append(series: Fig7Experiment.greedyNativeName, seed: seed, x: x, y: 0.78)
+      }
+    }
+    let criterion = ConvergenceCriterion(
+      window: config.convergenceWindow, tolerance: .absolute(config.convergenceTolerance),
+      finalWindow: config.finalWindow)
+    var stats = Aggregation.seriesStats(table, finalWindow: config.finalWindow, convergence: criterion)
+    Fig7Claims.replaceConvergenceWithPairedGain(&stats, table: table, criterion: criterion)
+    var summary = FigureSummary(FigureCatalog.all.first { $0.id == "fig7" }!)
+    Fig7Claims.check(&summary, stats: stats, results: [], table: table, config: config, quick: false)
+    return Dictionary(summary.claims.map { ($0.text, $0.agrees) }, uniquingKeysWith: { a, _ in a })
+  }
+  func verdict(_ c: [String: Bool?], _ prefix: String) -> Bool? {
+    let hits = c.filter { $0.key.hasPrefix(prefix) }
+    #expect(hits.count == 1, "no single claim starts with '\(prefix)'")
+    return hits.first?.value ?? nil
+  }
+  let peak = "KMPS peaks above 95%"
+  let rises = "KMPS's curve rises"
+  let net = "KMPS's rise is learning"
+  let beats = "KMPS beats the strongest heuristic"
+  let converges = "KMPS converges"
+
+  // Flat at 96%, 2.5 points above a flat queue-aware: it wins, but it learned nothing.
+  let flat = try claims(kmps: { _ in 0.96 }, queueAware: { _ in 0.935 })
+  #expect(verdict(flat, beats) == true)
+  #expect(verdict(flat, peak) == false)
+  #expect(verdict(flat, rises) == false)
+  #expect(verdict(flat, net) == false)
+  #expect(verdict(flat, converges) == false)
+
+  // Both rise 5 points with the workload, KMPS always 2.5 above: the rise is not learning.
+  let drift = { (e: Int) in 0.90 + 0.05 * Double(min(e, 20)) / 20 }
+  let workload = try claims(kmps: { drift($0) + 0.025 }, queueAware: drift)
+  #expect(verdict(workload, rises) == true)
+  #expect(verdict(workload, net) == false)
+
+  // KMPS starts at random dispatch's level and learns its way to 2.5 points above queue-aware.
+  let learned = try claims(
+    kmps: { 0.88 + 0.085 * Double(min($0, 20)) / 20 }, queueAware: { _ in 0.94 })
+  #expect(verdict(learned, peak) == true)
+  #expect(verdict(learned, rises) == true)
+  #expect(verdict(learned, net) == true)
+  #expect(verdict(learned, beats) == true)
+  #expect(verdict(learned, converges) == true)
+}

@@ -80,6 +80,10 @@ struct Fig7Config: Codable, Sendable, Equatable {
   /// first five episodes for "converges" to count: a flat curve has not converged, it has not
   /// moved.
   var riseMargin: Double = 0.04
+  /// Least rise (throughput fraction) of KMPS over its first five episodes *beyond* the rise of
+  /// the queue-aware heuristic on the same episodes: the part of the rise that is learning, not
+  /// a lighter workload late in the run.
+  var netRiseMargin: Double = 0.01
   /// Margin (throughput fraction) by which KMPS must beat the strongest heuristic reference
   /// on the same episodes for "learning matters".
   var referenceMargin: Double = 0.02
