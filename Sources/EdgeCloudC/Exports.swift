@@ -116,6 +116,15 @@ public func kmps_ec_step(
   }
 }
 
+/// Checks eAP `eap`'s action against the latest result without stepping: `KMPS_EC_OK`, or
+/// `KMPS_EC_INVALID_ACTION` with the reason (out of range, masked, not "wait" for an idle eAP).
+@_cdecl("kmps_ec_check_action")
+public func kmps_ec_check_action(_ handle: Int64, _ eap: Int64, _ action: Int64) -> Int32 {
+  guarded { () throws(ABIError) in
+    try Registry.with(handle) { s throws(ABIError) in try s.check(eap: Int(eap), action: action) }
+  }
+}
+
 /// Copies the calling thread's last error message (NUL-terminated, truncated to `capacity`
 /// bytes) into `buffer` and returns its full length in bytes.
 @_cdecl("kmps_ec_last_error")

@@ -86,45 +86,62 @@ struct Session {
         message: "expected \(eapCount) actions (one per eAP, \(targetCount) = wait), "
           + "got \(actions.count)")
     }
-    let wait = Int64(targetCount)
     var dueActions: [Int] = []
     dueActions.reserveCapacity(last.agents.count)
-    var k = 0
     for b in 0..<eapCount {
-      let a = actions[b]
-      guard a >= 0 && a <= wait else {
-        throw ABIError(
-          status: .invalidAction,
-          message: "action \(a) of eap\(b) is out of range 0...\(wait) "
-            + "(targets 0..<\(wait), \(wait) = wait)")
-      }
-      let isDue = k < last.agents.count && last.agents[k] == b
-      if isDue {
-        let mask = last.observations[k].actionMask
-        guard a < wait else {
-          throw ABIError(
-            status: .invalidAction,
-            message: "eap\(b) holds a request and must dispatch it: wait (\(wait)) is masked")
-        }
-        guard mask[Int(a)] else {
-          let valid = mask.indices.filter { mask[$0] }
-          throw ABIError(
-            status: .invalidAction,
-            message: "action \(a) of eap\(b) is masked: target \(a) cannot take the request "
-              + "now (valid targets: \(valid))")
-        }
-        dueActions.append(Int(a))
-        k += 1
-      } else if a != wait {
+      if let target = try check(eap: b, action: actions[b], in: last) { dueActions.append(target) }
+    }
+    let result = env.step(dueActions)
+    self.last = result
+    write(result, rewards: rewards, into: out)
+  }
+
+  /// Checks eAP `eap`'s action against the last result without stepping (`step` before
+  /// reset or after the episode's end is reported by `step` itself).
+  func check(eap: Int, action: Int64) throws(ABIError) {
+    guard eap >= 0 && eap < eapCount else {
+      throw ABIError(
+        status: .invalidArgument, message: "eap \(eap) is out of range 0..<\(eapCount)")
+    }
+    guard let last, !last.done else { return }
+    _ = try check(eap: eap, action: action, in: last)
+  }
+
+  /// The target eAP `b` dispatches to (nil: it holds no request and waits), or an error when
+  /// `a` is out of range or masked in `last`.
+  private func check(eap b: Int, action a: Int64, in last: MultiAgentStep) throws(ABIError)
+    -> Int?
+  {
+    let wait = Int64(targetCount)
+    guard a >= 0 && a <= wait else {
+      throw ABIError(
+        status: .invalidAction,
+        message: "action \(a) of eap\(b) is out of range 0...\(wait) "
+          + "(targets 0..<\(wait), \(wait) = wait)")
+    }
+    guard let k = last.agents.firstIndex(of: b) else {
+      guard a == wait else {
         throw ABIError(
           status: .invalidAction,
           message: "eap\(b) holds no request in this step: its only valid action is wait "
             + "(\(wait)), got \(a)")
       }
+      return nil
     }
-    let result = env.step(dueActions)
-    self.last = result
-    write(result, rewards: rewards, into: out)
+    guard a < wait else {
+      throw ABIError(
+        status: .invalidAction,
+        message: "eap\(b) holds a request and must dispatch it: wait (\(wait)) is masked")
+    }
+    let mask = last.observations[k].actionMask
+    guard mask[Int(a)] else {
+      let valid = mask.indices.filter { mask[$0] }
+      throw ABIError(
+        status: .invalidAction,
+        message: "action \(a) of eap\(b) is masked: target \(a) cannot take the request "
+          + "now (valid targets: \(valid))")
+    }
+    return Int(a)
   }
 
   /// Writes `result` into the buffers; `rewards[b]` is what eAP b was paid in this step (0

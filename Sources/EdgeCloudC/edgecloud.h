@@ -51,6 +51,9 @@ int32_t kmps_ec_reset(int64_t handle, uint64_t seed, int32_t use_seed, float *ob
 int32_t kmps_ec_step(int64_t handle, const int64_t *actions, int64_t count, float *observations,
                      int8_t *masks, float *state, double *rewards, uint8_t *flags, double *info);
 
+/* Checks eAP eap's action against the latest result without stepping. */
+int32_t kmps_ec_check_action(int64_t handle, int64_t eap, int64_t action);
+
 /* Copies the calling thread's last error (NUL-terminated, truncated); returns its length. */
 int64_t kmps_ec_last_error(char *buffer, int64_t capacity);
 

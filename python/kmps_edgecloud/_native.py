@@ -79,6 +79,7 @@ def _load():
         "kmps_ec_config_json": [i64, ctypes.c_char_p, i64, ctypes.POINTER(i64)],
         "kmps_ec_reset": [i64, u64, i32, ptr, ptr, ptr, ptr, ptr],
         "kmps_ec_step": [i64, ptr, i64, ptr, ptr, ptr, ptr, ptr, ptr],
+        "kmps_ec_check_action": [i64, i64, i64],
     }
     for name, argtypes in signatures.items():
         function = getattr(lib, name)
