@@ -3,8 +3,8 @@
 //
 //   edgecloud-rollout record CONFIG.json SEED STEPS POLICY_SEED OUT.jsonl
 //     Resets with SEED, then takes STEPS joint steps, each due eAP picking a uniformly random
-//     valid target (a xoshiro256** stream seeded with POLICY_SEED); an ended episode is
-//     followed by `reset(seed: nil)`. Writes one JSON line per reset or step with the actions,
+//     valid target (a xoshiro256** stream seeded with POLICY_SEED); episode e (from 0) runs
+//     with seed SEED + e. Writes one JSON line per reset or step with the actions,
 //     the due agents, their observations and masks, the global state, the rewards, the flags
 //     and the info. Floats are written as their IEEE bit patterns (Float as UInt32, Double as
 //     UInt64) so a reader compares them exactly.
@@ -58,10 +58,12 @@ func record(configPath: String, seed: UInt64, steps: Int, policySeed: UInt64, ou
   else { fail("cannot write \(out)") }
   var result = env.reset(seed: seed)
   file.write(Data(line("\"reset\":\(seed)", result, env).utf8))
+  var episode: UInt64 = 0
   for _ in 0..<steps {
     if result.done {
-      result = env.reset(seed: nil)
-      file.write(Data(line("\"reset\":null", result, env).utf8))
+      episode += 1
+      result = env.reset(seed: seed &+ episode)
+      file.write(Data(line("\"reset\":\(seed &+ episode)", result, env).utf8))
     }
     let actions = result.observations.map { o -> Int in
       let valid = o.actionMask.indices.filter { o.actionMask[$0] }
