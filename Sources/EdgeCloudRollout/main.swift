@@ -10,8 +10,9 @@
 //     UInt64) so a reader compares them exactly.
 //
 //   edgecloud-rollout bench CONFIG.json SEED STEPS
-//     STEPS joint steps with every due eAP taking its first valid target (the same policy as
-//     python/benchmarks/steps_per_second.py); prints steps, slots, decisions and seconds as JSON.
+//     STEPS joint steps with every due eAP taking its first valid target, episode e with seed
+//     SEED + e (as python/benchmarks/steps_per_second.py does); prints steps, slots, decisions
+//     and seconds as JSON.
 
 import Envs
 import Foundation
@@ -80,12 +81,14 @@ func bench(configPath: String, seed: UInt64, steps: Int) {
   var result = env.reset(seed: seed)
   var slots = 0
   var decisions = 0
+  var episode: UInt64 = 0
   let clock = ContinuousClock()
   let start = clock.now
   for _ in 0..<steps {
     if result.done {
       slots += env.sim.slot
-      result = env.reset(seed: nil)
+      episode += 1
+      result = env.reset(seed: seed &+ episode)
     }
     let actions = result.observations.map { o in o.actionMask.firstIndex(of: true)! }
     decisions += actions.count

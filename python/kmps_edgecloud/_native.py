@@ -1,8 +1,9 @@
 """ctypes bindings of libEdgeCloudC (Sources/EdgeCloudC/edgecloud.h) and `NativeEnv`, one
 environment behind a handle.
 
-Every result is written by Swift straight into numpy arrays that are allocated fresh for that
-call (no copies, and no buffer is ever reused, so what a caller keeps stays valid).
+Every result is written by Swift straight into one numpy block allocated for that call, which
+the returned arrays view (no copies; no block is ever reused, so what a caller keeps stays
+valid, as Gymnasium asks).
 """
 
 from __future__ import annotations
@@ -119,10 +120,6 @@ def _check(status: int) -> None:
         raise _ERRORS.get(status, EdgeCloudError)(status, _last_error())
 
 
-def _ptr(array: np.ndarray) -> int:
-    return array.ctypes.data
-
-
 @dataclass
 class Result:
     """One reset or step, as numpy arrays written by Swift (fresh for every call)."""
@@ -152,12 +149,14 @@ class NativeEnv:
         self.handle = handle.value
         self.closed = False
         sizes = np.zeros(5, dtype=np.int64)
-        _check(library().kmps_ec_sizes(self.handle, _ptr(sizes), len(sizes)))
+        _check(library().kmps_ec_sizes(self.handle, sizes.ctypes.data, len(sizes)))
         (self.eap_count, self.observation_size, self.action_count, self.state_size,
          info_count) = (int(x) for x in sizes)
         self.wait_action = self.action_count - 1
         self.info_names = self._string(library().kmps_ec_info_names).split(",")
         assert len(self.info_names) == info_count
+        self._layout, self._bytes = self._block_layout()
+        self._offsets = [offset for _, _, offset in self._layout]
 
     def config_json(self) -> dict:
         """The resolved config the env runs with (record it next to results)."""
@@ -172,37 +171,55 @@ class NativeEnv:
             _check(function(self.handle, buffer, len(buffer), ctypes.byref(length)))
         return buffer.value.decode()
 
-    def _buffers(self):
+    def _block_layout(self):
+        """Byte offsets of the result arrays inside one block (8-byte aligned)."""
         b = self.eap_count
-        return (np.empty((b, self.observation_size), dtype=np.float32),
-                np.empty((b, self.action_count), dtype=np.int8),
-                np.empty(self.state_size, dtype=np.float32),
-                np.zeros(b, dtype=np.float64),
-                np.empty(b + 2, dtype=np.uint8),
-                np.empty(len(self.info_names), dtype=np.float64))
+        parts = [("observations", (b, self.observation_size), np.float32),
+                 ("state", (self.state_size,), np.float32),
+                 ("rewards", (b,), np.float64),
+                 ("info", (len(self.info_names),), np.float64),
+                 ("masks", (b, self.action_count), np.int8),
+                 ("flags", (b + 2,), np.uint8)]
+        layout, offset = [], 0
+        for _, shape, dtype in parts:
+            dtype = np.dtype(dtype)
+            layout.append((shape, dtype, offset))
+            offset += -(-int(np.prod(shape)) * dtype.itemsize // 8) * 8
+        return layout, offset
 
-    def _result(self, obs, masks, state, rewards, flags, info) -> Result:
+    def _buffers(self):
+        """A fresh block for one result, its address, and the arrays viewing it (obs, state,
+        rewards, info, masks, flags): one allocation and one address look-up per call."""
+        block = np.zeros(self._bytes, dtype=np.uint8)
+        base = block.ctypes.data
+        arrays = [np.ndarray(shape, dtype, block, offset) for shape, dtype, offset in self._layout]
+        return base, arrays
+
+    def _result(self, arrays) -> Result:
+        obs, state, rewards, info, masks, flags = arrays
         b = self.eap_count
         return Result(obs, masks, state, rewards, flags[:b].astype(bool), bool(flags[b]),
                       bool(flags[b + 1]), dict(zip(self.info_names, info.tolist())))
 
     def reset(self, seed: int | None = None) -> Result:
         """Starts an episode (`seed` None: the env's next seed, a deterministic sequence)."""
-        obs, masks, state, rewards, flags, info = self._buffers()
+        base, arrays = self._buffers()
+        o = self._offsets
         _check(library().kmps_ec_reset(
             self.handle, 0 if seed is None else _seed(seed), 0 if seed is None else 1,
-            _ptr(obs), _ptr(masks), _ptr(state), _ptr(flags), _ptr(info)))
-        return self._result(obs, masks, state, rewards, flags, info)
+            base + o[0], base + o[4], base + o[1], base + o[5], base + o[3]))
+        return self._result(arrays)
 
     def step(self, actions: np.ndarray) -> Result:
         """One joint step: `actions[b]` for every eAP (`wait_action` for those holding no
         request). Raises `InvalidActionError` with Swift's message for a bad action."""
         actions = np.ascontiguousarray(actions, dtype=np.int64)
-        obs, masks, state, rewards, flags, info = self._buffers()
+        base, arrays = self._buffers()
+        o = self._offsets
         _check(library().kmps_ec_step(
-            self.handle, _ptr(actions), actions.size, _ptr(obs), _ptr(masks), _ptr(state),
-            _ptr(rewards), _ptr(flags), _ptr(info)))
-        return self._result(obs, masks, state, rewards, flags, info)
+            self.handle, actions.ctypes.data, actions.size, base + o[0], base + o[4],
+            base + o[1], base + o[2], base + o[5], base + o[3]))
+        return self._result(arrays)
 
     def close(self) -> None:
         """Destroys the Swift env; calling it again does nothing. Later calls raise
