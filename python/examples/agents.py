@@ -22,16 +22,16 @@ def random_agent(obs, rng):
 
 
 def greedy_agent(obs, rng):
-    """Among the valid targets, the one with the most idle replicas of the request's service
-    net of the requests already queued for it, then the lowest latency."""
+    """The valid target with the shortest queue (requests queued there or on their way), the
+    nearest one among equals."""
     mask = obs["action_mask"]
     targets = mask.size - 1
     if mask[-1]:  # no request: wait
         return targets
     x = obs["observation"]
     per_target = x[x.size - targets * FEATURES:].reshape(targets, FEATURES)
-    idle, queued, latency = per_target[:, 7], per_target[:, 8], per_target[:, 2]
-    score = np.where(mask[:-1] == 1, idle - queued - 1e-3 * latency, -np.inf)
+    queue, latency = per_target[:, 3], per_target[:, 2]
+    score = np.where(mask[:-1] == 1, -queue - 1e-3 * latency, -np.inf)
     return int(np.argmax(score))
 
 
