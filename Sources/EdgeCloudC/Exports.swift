@@ -4,13 +4,13 @@
 
 /// The ABI version (bumped on every incompatible change of these functions or the buffers).
 @_cdecl("kmps_ec_abi_version")
-public func kmps_ec_abi_version() -> Int32 { 1 }
+public func edgeCloudABIVersion() -> Int32 { 1 }
 
 /// Creates an environment from a JSON config (null: the defaults; a partial object is merged
 /// over them and unknown keys are errors), an optional trace path replacing
 /// `workload.tracePath`, and a seed; writes its handle to `outHandle`.
 @_cdecl("kmps_ec_create")
-public func kmps_ec_create(
+public func edgeCloudCreate(
   _ configJSON: UnsafePointer<CChar>?, _ tracePath: UnsafePointer<CChar>?, _ seed: UInt64,
   _ outHandle: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
@@ -25,21 +25,23 @@ public func kmps_ec_create(
 
 /// Destroys an environment; its handle becomes invalid.
 @_cdecl("kmps_ec_destroy")
-public func kmps_ec_destroy(_ handle: Int64) -> Int32 {
+public func edgeCloudDestroy(_ handle: Int64) -> Int32 {
   guarded { () throws(ABIError) in try Registry.remove(handle) }
 }
 
 /// Writes up to `count` sizes to `out`: eAPs B, observation floats O, actions per eAP A
 /// (targets + wait), state floats S, info values I.
 @_cdecl("kmps_ec_sizes")
-public func kmps_ec_sizes(
+public func edgeCloudSizes(
   _ handle: Int64, _ out: UnsafeMutablePointer<Int64>?, _ count: Int64
 ) -> Int32 {
   guarded { () throws(ABIError) in
     let out = try required(out, "out")
     let sizes = try Registry.with(handle) { s throws(ABIError) in
-      [s.eapCount, s.env.eapObservationSize, s.actionCount, s.env.globalStateSize,
-       s.infoNames.count]
+      [
+        s.eapCount, s.env.eapObservationSize, s.actionCount, s.env.globalStateSize,
+        s.infoNames.count,
+      ]
     }
     for (i, size) in sizes.prefix(Int(max(0, count))).enumerated() { out[i] = Int64(size) }
   }
@@ -48,7 +50,7 @@ public func kmps_ec_sizes(
 /// Writes the info names, comma-separated and NUL-terminated, into `buffer` (truncated to
 /// `capacity` bytes) and their full length to `outLength`.
 @_cdecl("kmps_ec_info_names")
-public func kmps_ec_info_names(
+public func edgeCloudInfoNames(
   _ handle: Int64, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int64,
   _ outLength: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
@@ -61,7 +63,7 @@ public func kmps_ec_info_names(
 /// Writes the env's resolved config as JSON (what a run should record) into `buffer`, like
 /// `kmps_ec_info_names`.
 @_cdecl("kmps_ec_config_json")
-public func kmps_ec_config_json(
+public func edgeCloudConfigJSON(
   _ handle: Int64, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int64,
   _ outLength: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
@@ -80,7 +82,7 @@ public func kmps_ec_config_json(
 /// Starts an episode (with `seed` when `useSeed` is nonzero, else the env's next seed) and
 /// writes observations, masks, state, flags and info (see `Outputs`).
 @_cdecl("kmps_ec_reset")
-public func kmps_ec_reset(
+public func edgeCloudReset(
   _ handle: Int64, _ seed: UInt64, _ useSeed: Int32,
   _ observations: UnsafeMutablePointer<Float>?, _ masks: UnsafeMutablePointer<Int8>?,
   _ state: UnsafeMutablePointer<Float>?, _ flags: UnsafeMutablePointer<UInt8>?,
@@ -97,7 +99,7 @@ public func kmps_ec_reset(
 /// Applies one action per eAP (`count` = B; the due eAPs' targets, "wait" = A − 1 for the
 /// others) and writes the result, with `rewards[b]` = what eAP b was paid in this step.
 @_cdecl("kmps_ec_step")
-public func kmps_ec_step(
+public func edgeCloudStep(
   _ handle: Int64, _ actions: UnsafePointer<Int64>?, _ count: Int64,
   _ observations: UnsafeMutablePointer<Float>?, _ masks: UnsafeMutablePointer<Int8>?,
   _ state: UnsafeMutablePointer<Float>?, _ rewards: UnsafeMutablePointer<Double>?,
@@ -111,7 +113,8 @@ public func kmps_ec_step(
     }
     let out = try outputs(observations, masks, state, flags, info)
     try Registry.with(handle) { s throws(ABIError) in
-      try s.step(UnsafeBufferPointer(start: actions, count: Int(count)), rewards: rewards, into: out)
+      try s.step(
+        UnsafeBufferPointer(start: actions, count: Int(count)), rewards: rewards, into: out)
     }
   }
 }
@@ -119,7 +122,7 @@ public func kmps_ec_step(
 /// Checks eAP `eap`'s action against the latest result without stepping: `KMPS_EC_OK`, or
 /// `KMPS_EC_INVALID_ACTION` with the reason (out of range, masked, not "wait" for an idle eAP).
 @_cdecl("kmps_ec_check_action")
-public func kmps_ec_check_action(_ handle: Int64, _ eap: Int64, _ action: Int64) -> Int32 {
+public func edgeCloudCheckAction(_ handle: Int64, _ eap: Int64, _ action: Int64) -> Int32 {
   guarded { () throws(ABIError) in
     try Registry.with(handle) { s throws(ABIError) in try s.check(eap: Int(eap), action: action) }
   }
@@ -128,7 +131,7 @@ public func kmps_ec_check_action(_ handle: Int64, _ eap: Int64, _ action: Int64)
 /// Copies the calling thread's last error message (NUL-terminated, truncated to `capacity`
 /// bytes) into `buffer` and returns its full length in bytes.
 @_cdecl("kmps_ec_last_error")
-public func kmps_ec_last_error(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int64 {
+public func edgeCloudLastError(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int64 {
   let message = LastError.get()
   copy(message, to: buffer, capacity: capacity)
   return Int64(message.utf8.count)

@@ -146,8 +146,7 @@ struct Session {
 
   /// Writes `result` into the buffers; `rewards[b]` is what eAP b was paid in this step (0
   /// when it did not act).
-  func write(_ result: MultiAgentStep, rewards: UnsafeMutablePointer<Double>?, into out: Outputs)
-  {
+  func write(_ result: MultiAgentStep, rewards: UnsafeMutablePointer<Double>?, into out: Outputs) {
     let b = eapCount
     let o = env.eapObservationSize
     let a = actionCount
