@@ -11,8 +11,8 @@
 //
 //   edgecloud-rollout bench CONFIG.json SEED STEPS
 //     STEPS joint steps with every due eAP taking its first valid target, episode e with seed
-//     SEED + e (as python/benchmarks/steps_per_second.py does); prints steps, slots, decisions
-//     and seconds as JSON.
+//     SEED + e (as python/benchmarks/steps_per_second.py does); prints steps, slots, decisions,
+//     wall and CPU seconds as JSON.
 
 import Envs
 import Foundation
@@ -84,6 +84,7 @@ func bench(configPath: String, seed: UInt64, steps: Int) {
   var episode: UInt64 = 0
   let clock = ContinuousClock()
   let start = clock.now
+  let cpuStart = cpuSeconds()
   for _ in 0..<steps {
     if result.done {
       slots += env.sim.slot
@@ -96,10 +97,19 @@ func bench(configPath: String, seed: UInt64, steps: Int) {
   }
   slots += env.sim.slot
   let elapsed = clock.now - start
+  let cpu = cpuSeconds() - cpuStart
   let seconds =
     Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
   print(
-    "{\"steps\":\(steps),\"slots\":\(slots),\"decisions\":\(decisions),\"seconds\":\(seconds)}")
+    "{\"steps\":\(steps),\"slots\":\(slots),\"decisions\":\(decisions),"
+      + "\"seconds\":\(seconds),\"cpu_seconds\":\(cpu)}")
+}
+
+/// CPU time of this process so far, s (measures the work on a shared, loaded machine).
+func cpuSeconds() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 let args = Array(CommandLine.arguments.dropFirst())
