@@ -12,6 +12,11 @@ let package = Package(
     .library(name: "KMPS", targets: ["KMPS"]),
     .library(name: "TensorBoard", targets: ["TensorBoard"]),
     .executable(name: "experiment", targets: ["Experiments"]),
+    // The edge-cloud environment behind a small C ABI, for Python (python/) and other languages.
+    .library(name: "EdgeCloudC", type: .dynamic, targets: ["EdgeCloudC"]),
+    // Reference rollouts and speed runs of the edge-cloud env through the Swift API (parity
+    // tests and the benchmark of python/).
+    .executable(name: "edgecloud-rollout", targets: ["EdgeCloudRollout"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +57,11 @@ let package = Package(
       ]
     ),
     .target(name: "RL", dependencies: ["TensorModule", "Envs", "SeededRandom"]),
+    // The C ABI over `EdgeCloudEnv` (`@_cdecl` functions, integer handles, caller-provided
+    // buffers); its header is `edgecloud.h`. Depends on nothing but Envs.
+    .target(name: "EdgeCloudC", dependencies: ["Envs"], exclude: ["edgecloud.h"]),
+    .executableTarget(
+      name: "EdgeCloudRollout", dependencies: ["Envs", "SeededRandom"]),
     // The KMPS scheduler: learned dispatcher, three-time-scale coordinator, GPO orchestration
     // adapter, dispatch training loops and the series of the paper's figures; the episode upper
     // bound (an LP solved with GLPK).
