@@ -186,6 +186,13 @@ enum Fig14Experiment {
     return factor == 1 ? "every \(number) slots" : "\(number) s"
   }
 
+  /// The short x-axis label of a setting's value (`0.25 s`, `2 slots`, `25 s`).
+  static func tick(factor: Int, value: Double) -> String {
+    let number = Format.number(value)
+    guard factor == 1 else { return "\(number) s" }
+    return value == 1 ? "1 slot" : "\(number) slots"
+  }
+
   /// Runs the experiment and writes the results folder.
   static func run(
     options: CommonOptions, ablation: AblationOptions, renderer: GnuplotRenderer = .detect(),
@@ -228,7 +235,7 @@ enum Fig14Experiment {
     for (position, setting) in all.enumerated() {
       let v = unique.firstIndex { $0.training == setting.training }!
       let x = Double(position + 2 * setting.factor + 1)
-      ticks.append(TicLabel(x: x, label: label(factor: setting.factor, value: setting.value)))
+      ticks.append(TicLabel(x: x, label: tick(factor: setting.factor, value: setting.value)))
       let extras = ["factor": Double(setting.factor), "value": setting.value]
       let group = factors[setting.factor]
       for result in results[v] {
@@ -252,7 +259,6 @@ enum Fig14Experiment {
     try FileIO.writeAtomically(
       curves.csv(), to: directory.appendingPathComponent("curves.csv"))
     var summary = FigureSummary(try FigureCatalog.require("fig14"))
-    let stats = Aggregation.seriesStats(table, finalWindow: 1)
     check(&summary, table: table, settings: all, config: config, quick: options.quick)
     summary.notes.append(
       "each point: per seed, the mean throughput of the last \(config.finalWindow) of "
@@ -264,7 +270,7 @@ enum Fig14Experiment {
           + "\(Format.number(config.episodeS)) s frame never orchestrates within an episode)")
     }
     run.finish()
-    print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
+    print(settingsTable(table, settings: all).render())
     let writer = ResultsWriter(directory: directory, renderer: renderer)
     return try writer.write(
       table: table, summary: summary, run: run,
@@ -272,8 +278,27 @@ enum Fig14Experiment {
         title: "Fig. 14: KMPS sensitivity to the time scales at "
           + "\(Int(config.training.loadRequestsPerSecond)) req/s (mean, min-max over seeds)",
         xLabel: "setting (one factor at a time)", yLabel: "final throughput (on-time / arrived)",
-        style: .linesPoints, xTicLabels: ticks, keyPosition: "bottom right",
+        style: .linesPoints, xRange: 0...(ticks.map(\.x).max() ?? 0) + 1, xTicLabels: ticks,
+        keyPosition: "bottom right",
         dashedSeries: factors.map { "\(reference): \($0)" }))
+  }
+
+  /// The console table: per setting, KMPS' and the reference's mean final throughput over seeds
+  /// with KMPS' min–max.
+  static func settingsTable(_ table: ResultsTable, settings: [Fig14Config.Setting]) -> TextTable {
+    var text = TextTable(["factor", "setting", "KMPS", "min", "max", "Queue-aware"])
+    for (position, setting) in settings.enumerated() {
+      let x = Double(position + 2 * setting.factor + 1)
+      let group = factors[setting.factor]
+      let ys = table.rows(series: "\(learned): \(group)").filter { $0.x == x }.map(\.y)
+      let refs = table.rows(series: "\(reference): \(group)").filter { $0.x == x }.map(\.y)
+      text.addRow([
+        group, label(factor: setting.factor, value: setting.value),
+        Format.percent(AblationTraining.mean(ys)), Format.percent(ys.min()),
+        Format.percent(ys.max()), Format.percent(AblationTraining.mean(refs)),
+      ])
+    }
+    return text
   }
 
   /// Per factor: the paper's best setting beats every other setting of the factor (paired by
