@@ -75,7 +75,8 @@ private func rows(_ url: URL) throws -> [(series: String, seed: String, x: Doubl
       Set(data.map(\.series)) == Set(learned + references + [Fig7Experiment.greedyNativeName]))
     #expect(data.count == 7 * 1 * 2)
     let document = try ResultsWriter.readSummary(written.summaryJSON)
-    #expect(document.claims.map(\.text).first?.hasPrefix("Time-series hybrid > Delay-greedy") == true)
+    #expect(
+      document.claims.map(\.text).first?.hasPrefix("Time-series hybrid > Delay-greedy") == true)
     #expect(document.claims.count == 2)
   }
 
@@ -166,6 +167,8 @@ private func rows(_ url: URL) throws -> [(series: String, seed: String, x: Doubl
 
   @Test func invalidJobsIsRejected() {
     #expect(throws: (any Error).self) { _ = try AblationOptions.parse(["--jobs", "0"]) }
-    #expect(throws: (any Error).self) { _ = try ExperimentCommand.parseAsRoot(["fig14", "--jobs", "0"]) }
+    #expect(throws: (any Error).self) {
+      _ = try ExperimentCommand.parseAsRoot(["fig14", "--jobs", "0"])
+    }
   }
 }

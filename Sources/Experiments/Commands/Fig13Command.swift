@@ -116,7 +116,8 @@ enum Fig13Experiment {
         training: config.training, seeds: seeds, trace: prepared.trace, to: &table)
       summary.notes.append(
         "upper bound: fig7's LP relaxation per episode (the same for both variants: it does "
-          + "not depend on dequeue order or rescheduling); \(fluid) episode(s) used the fluid bound")
+          + "not depend on dequeue order or rescheduling); \(fluid) episode(s) used the "
+          + "fluid bound")
     }
 
     let stats = Aggregation.seriesStats(table, finalWindow: config.finalWindow)
@@ -132,8 +133,10 @@ enum Fig13Experiment {
         title: "Fig. 13: KMPS with three vs two time scales at "
           + "\(Int(config.training.loadRequestsPerSecond)) req/s (mean, min-max over seeds)",
         xLabel: "episode", yLabel: "throughput (on-time / arrived)", keyPosition: "bottom right",
-        dashedSeries: [queueAwareThree, queueAwareTwo, Fig7Experiment.greedyNativeName,
-          Fig7UpperBound.name]))
+        dashedSeries: [
+          queueAwareThree, queueAwareTwo, Fig7Experiment.greedyNativeName,
+          Fig7UpperBound.name,
+        ]))
   }
 
   /// The paper's claims: two scales ahead over the first episodes, three scales ahead at the

@@ -21,7 +21,8 @@ extension TimeScaleConfig {
     try check.positive(slotS, "slotS")
     self.init()
     slotMs = slotS * 1000
-    longSlotEverySlots = try Self.wholeSlots(longSlotS, slotS: slotS, field: "longSlotS", path: path)
+    longSlotEverySlots = try Self.wholeSlots(
+      longSlotS, slotS: slotS, field: "longSlotS", path: path)
     frameEverySlots = try Self.wholeSlots(frameS, slotS: slotS, field: "frameS", path: path)
     episodeSlots = try Self.wholeSlots(episodeS, slotS: slotS, field: "episodeS", path: path)
   }
