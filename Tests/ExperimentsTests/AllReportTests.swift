@@ -72,10 +72,11 @@ import Testing
     #expect(
       AllExperiment.implementedFigures.map(\.id)
         == [
-          "fig7", "fig8", "fig9", "fig10", "fig11", "fig12", "fig16", "fig17", "fig18", "cartpole",
+          "fig7", "fig8", "fig9", "fig10", "fig11", "fig12", "fig13", "fig14", "fig15", "fig16",
+          "fig17", "fig18", "cartpole",
         ])
     #expect(try AllExperiment.select("cartpole,fig7").map(\.id) == ["fig7", "cartpole"])
-    #expect(throws: (any Error).self) { try AllExperiment.select("fig13") }
+    #expect(throws: (any Error).self) { try AllExperiment.select("fig19") }
     let step = steps(root: URL(fileURLWithPath: "/r"))[0]
     #expect(step.arguments == ["fig7", "--quick", "--out", "/r/fig7"])
   }

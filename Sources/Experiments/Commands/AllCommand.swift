@@ -136,7 +136,8 @@ enum AllExperiment {
   /// figure has run here once).
   static func typicalSeconds(_ id: String, quick: Bool) -> Double {
     let table: [String: (full: Double, quick: Double)] = [
-      "fig7": (400, 40), "fig16": (1800, 30), "fig17": (120, 15), "cartpole": (300, 20),
+      "fig7": (400, 40), "fig13": (900, 60), "fig14": (900, 60), "fig15": (900, 60),
+      "fig16": (1800, 30), "fig17": (120, 15), "cartpole": (300, 20),
     ]
     let entry = table[id] ?? (600, 60)
     return quick ? entry.quick : entry.full

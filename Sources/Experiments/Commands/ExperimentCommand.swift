@@ -11,7 +11,8 @@ struct ExperimentCommand: ParsableCommand {
   /// Figure subcommands in paper order (fig7 … fig18, cartpole). Register new ones here.
   static let figureCommands: [any ParsableCommand.Type] = [
     Fig7Command.self, Fig8Command.self, Fig9Command.self, Fig10Command.self, Fig11Command.self,
-    Fig12Command.self, Fig16Command.self, Fig17Command.self, Fig18Command.self,
+    Fig12Command.self, Fig13Command.self, Fig14Command.self, Fig15Command.self,
+    Fig16Command.self, Fig17Command.self, Fig18Command.self,
     CartPoleCommand.self,
   ]
 
