@@ -276,8 +276,9 @@ extension DispatchTrainingConfig {
     mappo.entCoef = 0.001
     mappo.actorHiddenSizes = [64, 32]
     // A 128-64 critic instead of the paper's 256-128-64-32: with γ = 0 it only predicts each
-    // request's own outcome, the paper's critic cost 65% of every optimizer step, and on the
-    // same 20 episodes the smaller one learned as well (KMPS 94.83% vs 94.86%) at 40% less CPU.
+    // request's own outcome, the paper's critic is about two thirds of an optimizer step's
+    // arithmetic, and on the same episodes the smaller one learned as well at 40% less CPU
+    // (README, "Why KMPS stops about half a point above queue-aware").
     mappo.criticHiddenSizes = [128, 64]
     // (--quick, a smoke test that runs in the debug test suite: a quarter of the steps.)
     mappo.samplesPerEpoch = quick ? 2560 : 10_240
