@@ -62,13 +62,13 @@ enum ScaleExperiment {
     progress.finish()
 
     var table = ResultsTable(extraColumns: [
-      "clusters", "simulated_s", "wall_s", "arrived", "decisions", "requests_per_core_s",
+      "clusters", "simulated_s", "wall_s", "cpu_s", "arrived", "decisions", "requests_per_core_s",
       "decision_us", "decision_share", "throughput", "peak_rss_mb",
     ])
     for (seed, m) in measurements {
       var extras: [String: Double] = [
         "clusters": Double(m.clusters), "simulated_s": m.simulatedSeconds,
-        "wall_s": m.wallSeconds, "arrived": Double(m.arrived), "decisions": Double(m.decisions),
+        "wall_s": m.wallSeconds, "cpu_s": m.cpuSeconds, "arrived": Double(m.arrived), "decisions": Double(m.decisions),
         "requests_per_core_s": m.requestsPerCoreSecond, "decision_us": m.decisionMicroseconds,
         "decision_share": m.decisionSeconds / m.wallSeconds, "throughput": m.throughput,
       ]
@@ -94,11 +94,11 @@ enum ScaleExperiment {
         + "dispatching grows near-linearly with the system at proportional load")
     judge(table: table, config: config, quick: options.quick, into: &summary)
     summary.notes.append(
-      "each size: Greedy_Native dispatch (least-utilized valid node of the request's cluster) "
+      "each size and seed: the fastest of \(config.repeats) run(s) of Greedy_Native dispatch (least-utilized valid node of the request's cluster) "
         + "and Kubernetes HPA, Poisson arrivals at \(CSV.number(config.requestsPerSecondPerEdgeNode)) "
         + "req/s per edge node, \(CSV.number(config.simulatedSeconds)) simulated s, "
         + "\(config.neighbourhood.rawValue) cross-cluster neighbourhood, one thread; wall times "
-        + "depend on the machine and its load")
+        + "depend on the machine and its load (cpu_s: the thread's CPU time)")
     summary.notes.append(
       "decision_us: mean wall time of the policy's choose call; peak_rss_mb: the process's "
         + "peak resident memory while that size ran (Linux VmHWM, reset before each size)")
@@ -128,25 +128,36 @@ enum ScaleExperiment {
         summary.set("wallPerSimulatedSecond@\(CSV.number(point.x))", .number(point.mean), series: measured)
       }
     }
+    let cpuSlope = ScaleStudy.logLogSlope(
+      rows.compactMap { row in
+        guard let cpu = row.extras["cpu_s"], let simulated = row.extras["simulated_s"] else {
+          return nil
+        }
+        return (row.x, cpu / simulated)
+      })
+    summary.set("cpuLogLogSlope", .number(cpuSlope ?? .nan), series: measured)
     let largest = rows.map(\.x).max() ?? 0
     summary.check(
       "wall time per simulated second grows near-linearly with the nodes (log-log slope ≤ "
         + "\(CSV.number(config.maximumSlope))) up to ≥ 1,000 nodes",
       agrees: quick ? nil : slope.map { $0 <= config.maximumSlope && largest >= 1000 },
       evidence: "fitted slope \(Format.fixed(slope, decimals: 3)) over \(rows.count) runs, "
-        + "\(CSV.number(rows.map(\.x).min() ?? 0))-\(CSV.number(largest)) nodes")
+        + "\(CSV.number(rows.map(\.x).min() ?? 0))-\(CSV.number(largest)) nodes (of CPU time "
+        + "per simulated second: \(Format.fixed(cpuSlope, decimals: 3)))")
   }
 
   /// The console table.
   static func headline(_ measurements: [ScaleMeasurement]) -> TextTable {
     var text = TextTable([
-      "clusters", "nodes", "req/s offered", "wall s / sim s", "req/s per core", "decision µs",
+      "clusters", "nodes", "req/s offered", "wall s / sim s", "CPU s / sim s", "req/s per core",
+      "decision µs",
       "peak RSS MB",
     ])
     for m in measurements {
       text.addRow([
         String(m.clusters), String(m.nodes), Format.fixed(Double(m.arrived) / m.simulatedSeconds, decimals: 0),
         Format.fixed(m.wallPerSimulatedSecond, decimals: 4),
+        Format.fixed(m.cpuSeconds / m.simulatedSeconds, decimals: 4),
         Format.fixed(m.requestsPerCoreSecond, decimals: 0),
         Format.fixed(m.decisionMicroseconds, decimals: 2),
         Format.fixed(m.peakRSSMB, decimals: 1),

@@ -12,6 +12,9 @@ struct ScaleConfig: Codable, Sendable, Equatable {
   var requestsPerSecondPerEdgeNode: Double
   /// Simulated seconds per system.
   var simulatedSeconds: Double
+  /// Runs per system and seed; the fastest counts (the one the machine's other work disturbed
+  /// least).
+  var repeats: Int
   /// Cross-cluster links; `ring` keeps each cluster's neighbourhood fixed as the system grows.
   var neighbourhood: ClusterNeighbourhood
   /// Least slope of the log-log fit (wall time per simulated second vs nodes) that still counts
@@ -24,7 +27,8 @@ struct ScaleConfig: Codable, Sendable, Equatable {
     ScaleConfig(
       clusterCounts: quick ? [3, 6, 12] : [3, 6, 12, 25, 50, 100, 170], edgeNodesPerCluster: 6,
       cloudNodesPerCluster: 2, requestsPerSecondPerEdgeNode: 20,
-      simulatedSeconds: quick ? 2 : 20, neighbourhood: .ring, maximumSlope: 1.15)
+      simulatedSeconds: quick ? 2 : 20, repeats: quick ? 1 : 3, neighbourhood: .ring,
+      maximumSlope: 1.15)
   }
 
   /// Throws `ExperimentError.invalidValue` naming the first impossible field.
@@ -49,6 +53,7 @@ struct ScaleConfig: Codable, Sendable, Equatable {
     guard simulatedSeconds.isFinite, simulatedSeconds > 0, simulatedSeconds <= 3600 else {
       throw fail("simulatedSeconds", "must be in (0, 3600]")
     }
+    guard (1...100).contains(repeats) else { throw fail("repeats", "must be in 1...100") }
     guard maximumSlope.isFinite, maximumSlope > 0 else {
       throw fail("maximumSlope", "must be > 0")
     }

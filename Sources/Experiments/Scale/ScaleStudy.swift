@@ -12,6 +12,8 @@ struct ScaleMeasurement: Sendable, Equatable {
   var simulatedSeconds: Double
   /// Wall time of the run (simulation and dispatch), seconds.
   var wallSeconds: Double
+  /// CPU time of the run's thread, seconds (less disturbed by other work on the machine).
+  var cpuSeconds: Double
   /// Requests that arrived.
   var arrived: Int
   /// Dispatch decisions taken.
@@ -27,8 +29,8 @@ struct ScaleMeasurement: Sendable, Equatable {
 
   /// Wall seconds per simulated second.
   var wallPerSimulatedSecond: Double { wallSeconds / simulatedSeconds }
-  /// Simulated requests per wall second on the one core the run uses.
-  var requestsPerCoreSecond: Double { Double(arrived) / wallSeconds }
+  /// Simulated requests per second of CPU time (the run uses one core).
+  var requestsPerCoreSecond: Double { Double(arrived) / cpuSeconds }
 }
 
 /// A dispatch policy that times each of its inner policy's decisions.
@@ -55,26 +57,52 @@ struct TimedDispatch<Inner: DispatchPolicy>: DispatchPolicy {
 /// The scaling study: for each size, one simulated run with Greedy_Native dispatch (each
 /// request to the least-utilized valid node of its cluster) and Kubernetes HPA, timed.
 enum ScaleStudy {
-  /// Runs the system with `clusters` clusters for `seed` and measures it.
+  /// Runs the system with `clusters` clusters for `seed` `config.repeats` times and keeps the
+  /// fastest run (peak memory: the largest of the runs).
   static func measure(config: ScaleConfig, clusters: Int, seed: UInt64) throws
+    -> ScaleMeasurement
+  {
+    var best: ScaleMeasurement? = nil
+    var peak: Double? = nil
+    for _ in 0..<config.repeats {
+      let m = try measureOnce(config: config, clusters: clusters, seed: seed)
+      if let rss = m.peakRSSMB { peak = max(peak ?? 0, rss) }
+      if best.map({ m.wallSeconds < $0.wallSeconds }) ?? true { best = m }
+    }
+    var result = best!
+    result.peakRSSMB = peak
+    return result
+  }
+
+  /// One timed run.
+  static func measureOnce(config: ScaleConfig, clusters: Int, seed: UInt64) throws
     -> ScaleMeasurement
   {
     let env = config.environment(clusters: clusters)
     PeakMemory.reset()
+    let cpuStart = threadCPUSeconds()
     let start = ContinuousClock.now
     var sim = try EdgeCloudSimulator(config: env, seed: seed)
     var policy = TimedDispatch(inner: LeastUtilizedPolicy())
     var hpa = HPAController(config: env.hpa)
     sim.run(dispatch: &policy, orchestration: &hpa)
     let wall = (ContinuousClock.now - start).seconds
+    let cpu = threadCPUSeconds() - cpuStart
     let metrics = sim.metrics
     return ScaleMeasurement(
       clusters: clusters, nodes: env.topology.edgeNodeCount + env.topology.cloudNodeCount,
       simulatedSeconds: Double(env.timing.episodeSlots) * env.timing.slotMs / 1000,
-      wallSeconds: wall, arrived: metrics.arrived, decisions: policy.count,
+      wallSeconds: wall, cpuSeconds: cpu, arrived: metrics.arrived, decisions: policy.count,
       decisionMicroseconds: policy.seconds / Double(max(1, policy.count)) * 1e6,
       decisionSeconds: policy.seconds, throughput: metrics.throughput,
       peakRSSMB: PeakMemory.megabytes())
+  }
+
+  /// CPU time of the calling thread, seconds.
+  static func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
   }
 
   /// Least-squares slope of `log y` against `log x`.
