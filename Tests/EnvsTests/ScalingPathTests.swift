@@ -111,3 +111,55 @@ func slotRewardsCountOnlyTheSlotsDispatchesAndMatchTheDefinition(
     }
   }
 }
+
+/// Checks at every decision that the cloud's per-service idle-replica counts equal the sum over
+/// the cloud nodes.
+private struct CloudIdleCheckingPolicy: DispatchPolicy {
+  var inner: RandomValidPolicy
+  var checks = 0
+  var mismatches = 0
+
+  mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
+    for w in 0..<sim.serviceCount {
+      var idle = 0
+      for n in sim.topology.edgeNodeCount..<sim.topology.nodeCount {
+        idle += sim.idleReplicas(service: w, node: n)
+      }
+      checks += 1
+      if Int(sim.cloudIdleReplicas[w]) != idle { mismatches += 1 }
+    }
+    return inner.choose(view, sim)
+  }
+}
+
+@Test func cloudIdleCountsFollowEveryStartCompletionAndReplicaChange() throws {
+  // Heavy load on a small edge: the cloud queues; besides HPA, every slot removes a replica of
+  // one service from a cloud node (pending while busy) and adds one of another.
+  var c = EdgeCloudFixtures.config(rate: 2400, slots: 120)
+  c.topology.cloudNodeCount = 3
+  var sim = try EdgeCloudFixtures.simulator(c, seed: 7)
+  var policy = CloudIdleCheckingPolicy(inner: RandomValidPolicy(seed: 7))
+  var hpa = HPAController(config: c.hpa)
+  var actions: [OrchestrationAction] = []
+  var pending = 0
+  while sim.beginSlot() {
+    actions.removeAll()
+    hpa.orchestrate(sim, &actions)
+    for a in actions { sim.apply(a) }
+    let node = sim.topology.edgeNodeCount + sim.slot % 3
+    if sim.removeReplica(service: sim.slot % sim.serviceCount, node: node) == .pending {
+      pending += 1
+    }
+    sim.addReplica(service: (sim.slot + 5) % sim.serviceCount, node: node)
+    sim.runDecisionRounds(policy: &policy)
+    sim.endSlot()
+  }
+  #expect(policy.checks > 10_000)
+  #expect(policy.mismatches == 0)
+  #expect(sim.metrics.dispatchedCloud > 100)
+  #expect(pending > 0 && sim.metrics.replicasRemoved > 0)
+  sim.reset(seed: 8)
+  var again = CloudIdleCheckingPolicy(inner: RandomValidPolicy(seed: 8))
+  sim.run(dispatch: &again, orchestration: &hpa)
+  #expect(again.checks > 0 && again.mismatches == 0)
+}

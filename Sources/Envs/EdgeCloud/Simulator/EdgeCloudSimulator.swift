@@ -117,6 +117,9 @@ public struct EdgeCloudSimulator: Sendable {
   // MARK: Slot accounting (EdgeCloudSimulator+Slots)
 
   var slotDecisions: [Int]
+  /// Idle replicas of each service summed over the cloud nodes, so that the cloud queue skips a
+  /// service with none without looking at every cloud node.
+  var cloudIdleReplicas: [Int32]
   var slotDispatchOverloadTargets: [Int32]  // [eap * targetCount + target] dispatch counts
   /// The entries of `slotDispatchOverloadTargets` that are non-zero this slot (each once), so
   /// that a slot's rewards and reset cost its dispatches, not eAPs × targets.
@@ -203,6 +206,7 @@ public struct EdgeCloudSimulator: Sendable {
     busy = [Int32](repeating: 0, count: w * nc)
     pendingRemoval = [Int32](repeating: 0, count: w * nc)
     replicasOnNode = [Int32](repeating: 0, count: nc)
+    cloudIdleReplicas = [Int32](repeating: 0, count: w)
     runningOnNode = [Int32](repeating: 0, count: nc)
     replicaMemGB = config.services.replicaMemoryGB
     eapQueues = []
@@ -304,6 +308,14 @@ public struct EdgeCloudSimulator: Sendable {
         replicas[replicaKey(service: s, node: n)] = k
         replicasOnNode[n] += k
         memUsed[n] += Double(k) * replicaMemGB[s]
+      }
+    }
+    for s in 0..<w {
+      cloudIdleReplicas[s] = 0
+      for n in topology.edgeNodeCount..<nc {
+        let k = replicaKey(service: s, node: n)
+        cloudIdleReplicas[s] += Self.idle(
+          replicas: replicas[k], busy: busy[k], pendingRemoval: pendingRemoval[k])
       }
     }
     eapQueues = (0..<topology.clusterCount).map { _ in
