@@ -101,7 +101,9 @@ enum ScaleExperiment {
         + "depend on the machine and its load (cpu_s: the thread's CPU time)")
     summary.notes.append(
       "decision_us: mean wall time of the policy's choose call; peak_rss_mb: the process's "
-        + "peak resident memory while that size ran (Linux VmHWM, reset before each size)")
+        + "peak resident memory while that size ran (Linux VmHWM, reset before each size; the "
+        + "allocator keeps freed pages, so only the first seed, smallest size first, shows each "
+        + "size's own peak)")
     if options.quick { summary.notes.append("--quick: three small sizes, numbers are not meaningful") }
     print(headline(measurements.map(\.value)).render())
     run.finish()

@@ -123,7 +123,10 @@ enum PeakMemory {
   /// Resets the peak to the current resident size (Linux); a no-op elsewhere.
   static func reset() {
     #if os(Linux)
-      try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+      // Written in place: Foundation's String.write truncates, which /proc refuses.
+      guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return }
+      handle.write(Data("5".utf8))
+      try? handle.close()
     #endif
   }
 
