@@ -61,8 +61,7 @@ private func ringConfig(neighbourhood: ClusterNeighbourhood) -> EdgeCloudConfig 
 }
 
 @Test(arguments: [ClusterNeighbourhood.ring, .all, .none])
-func masksOverTheNeighbourhoodAreTheFullDefinition(_ neighbourhood: ClusterNeighbourhood) throws
-{
+func masksOverTheNeighbourhoodAreTheFullDefinition(_ neighbourhood: ClusterNeighbourhood) throws {
   let c = ringConfig(neighbourhood: neighbourhood)
   var sim = try EdgeCloudFixtures.simulator(c, seed: 3)
   var policy = MaskCheckingPolicy(inner: RandomValidPolicy(seed: 3, allowCrossCluster: true))

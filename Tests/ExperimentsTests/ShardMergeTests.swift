@@ -40,12 +40,16 @@ import Testing
   #expect(read.rows[1].extras.isEmpty)
 
   let bad = "series,seed,x,y\nA,1,1,0.5\nA,1,two,0.5\n"
-  #expect(throws: ExperimentError.readFailed(
-    path: "d.csv", reason: "line 3, column x: 'two' is not a number")) {
+  #expect(
+    throws: ExperimentError.readFailed(
+      path: "d.csv", reason: "line 3, column x: 'two' is not a number")
+  ) {
     try ResultsTable(csv: bad, path: "d.csv")
   }
-  #expect(throws: ExperimentError.readFailed(
-    path: "d.csv", reason: "line 2: quoted field is never closed")) {
+  #expect(
+    throws: ExperimentError.readFailed(
+      path: "d.csv", reason: "line 2: quoted field is never closed")
+  ) {
     try ResultsTable(csv: "series,seed,x,y\n\"A,1,1,1\n", path: "d.csv")
   }
 }
@@ -57,7 +61,9 @@ import Testing
       for x in [1.0, 2.0] { table.append(series: series, seed: seed, x: x, y: x) }
     }
   }
-  let ordered = table.canonicallyOrdered(seeds: [1, 2]).rows.map { "\($0.series)\($0.seed)@\(Int($0.x))" }
+  let ordered = table.canonicallyOrdered(seeds: [1, 2]).rows.map {
+    "\($0.series)\($0.seed)@\(Int($0.x))"
+  }
   #expect(ordered == ["B1@1", "B1@2", "B2@1", "B2@2", "A1@1", "A1@2", "A2@1", "A2@2"])
 }
 
@@ -70,7 +76,9 @@ private func writeShard(
   let record = ShardRecord(spec: shard, allSeeds: seeds)
   var table = ResultsTable()
   for seed in record.seeds {
-    for x in 1...3 { table.append(series: "A", seed: seed, x: Double(x), y: Double(seed) * 10 + Double(x)) }
+    for x in 1...3 {
+      table.append(series: "A", seed: seed, x: Double(x), y: Double(seed) * 10 + Double(x))
+    }
   }
   var summary = FigureSummary(figure: "figX", title: "a test figure")
   summary.check("A goes up", agrees: true, evidence: "shard \(spec) says so")
@@ -196,8 +204,10 @@ private func writeShard(
   func run(_ name: String, _ extra: [String]) throws -> WrittenResults {
     try Fig7Experiment.run(
       options: try CommonOptions.parse(
-        ["--quick", "--seeds", "4", "--no-tensorboard", "--config", config.path,
-         "--out", root.appendingPathComponent(name).path] + extra),
+        [
+          "--quick", "--seeds", "4", "--no-tensorboard", "--config", config.path,
+          "--out", root.appendingPathComponent(name).path,
+        ] + extra),
       synchronous: true, seriesFilter: "KMPS", renderer: none, progressSink: { _ in })
   }
   let whole = try run("whole", [])
@@ -241,7 +251,8 @@ private func writeShard(
     ShardMerge.merge(shards, into: root.appendingPathComponent("m"), renderer: none).summaryJSON)
   #expect(merged.claims == whole.claims)
   #expect(merged.claims.first?.agrees == false)  // 1,024 steps: far from solved
-  #expect(merged.series["PPO"]?["mean_return_last_100"] == whole.series["PPO"]?["mean_return_last_100"])
+  #expect(
+    merged.series["PPO"]?["mean_return_last_100"] == whole.series["PPO"]?["mean_return_last_100"])
   let episodes = try String(
     contentsOf: root.appendingPathComponent("m/episodes.csv"), encoding: .utf8)
   #expect(episodes.contains("\n1,1,") && episodes.contains("\n2,1,"))

@@ -56,7 +56,9 @@ enum ScaleExperiment {
       for clusters in config.clusterCounts {
         let m = try ScaleStudy.measure(config: config, clusters: clusters, seed: seed)
         measurements.append((seed, m))
-        progress.advance(metrics: ["nodes": Double(m.nodes), "wall/sim s": m.wallPerSimulatedSecond])
+        progress.advance(metrics: [
+          "nodes": Double(m.nodes), "wall/sim s": m.wallPerSimulatedSecond,
+        ])
       }
     }
     progress.finish()
@@ -68,7 +70,8 @@ enum ScaleExperiment {
     for (seed, m) in measurements {
       var extras: [String: Double] = [
         "clusters": Double(m.clusters), "simulated_s": m.simulatedSeconds,
-        "wall_s": m.wallSeconds, "cpu_s": m.cpuSeconds, "arrived": Double(m.arrived), "decisions": Double(m.decisions),
+        "wall_s": m.wallSeconds, "cpu_s": m.cpuSeconds, "arrived": Double(m.arrived),
+        "decisions": Double(m.decisions),
         "requests_per_core_s": m.requestsPerCoreSecond, "decision_us": m.decisionMicroseconds,
         "decision_share": m.decisionSeconds / m.wallSeconds, "throughput": m.throughput,
       ]
@@ -104,7 +107,9 @@ enum ScaleExperiment {
         + "peak resident memory while that size ran (Linux VmHWM, reset before each size; the "
         + "allocator keeps freed pages, so only the first seed, smallest size first, shows each "
         + "size's own peak)")
-    if options.quick { summary.notes.append("--quick: three small sizes, numbers are not meaningful") }
+    if options.quick {
+      summary.notes.append("--quick: three small sizes, numbers are not meaningful")
+    }
     print(headline(measurements.map(\.value)).render())
     run.finish()
     return try ResultsWriter(
@@ -127,7 +132,8 @@ enum ScaleExperiment {
     summary.set("logLogSlope", .number(slope ?? .nan), series: measured)
     for aggregate in Aggregation.aggregate(table) where aggregate.series == measured {
       for point in aggregate.points {
-        summary.set("wallPerSimulatedSecond@\(CSV.number(point.x))", .number(point.mean), series: measured)
+        summary.set(
+          "wallPerSimulatedSecond@\(CSV.number(point.x))", .number(point.mean), series: measured)
       }
     }
     let cpuSlope = ScaleStudy.logLogSlope(
@@ -157,7 +163,8 @@ enum ScaleExperiment {
     ])
     for m in measurements {
       text.addRow([
-        String(m.clusters), String(m.nodes), Format.fixed(Double(m.arrived) / m.simulatedSeconds, decimals: 0),
+        String(m.clusters), String(m.nodes),
+        Format.fixed(Double(m.arrived) / m.simulatedSeconds, decimals: 0),
         Format.fixed(m.wallPerSimulatedSecond, decimals: 4),
         Format.fixed(m.cpuSeconds / m.simulatedSeconds, decimals: 4),
         Format.fixed(m.requestsPerCoreSecond, decimals: 0),
