@@ -257,3 +257,38 @@ private func writeShard(
     contentsOf: root.appendingPathComponent("m/episodes.csv"), encoding: .utf8)
   #expect(episodes.contains("\n1,1,") && episodes.contains("\n2,1,"))
 }
+
+/// Fig. 9's claims are checked by the merge on the merged data: the mean over both shards'
+/// seeds, not either shard's verdict.
+@Test func mergedFig9ChecksItsClaimsOnTheMeansOverAllShards() throws {
+  let root = try makeTemporaryDirectory()
+  let config = try tinySweepConfigFile(in: root)
+  let none = GnuplotRenderer(executable: nil)
+  let shards = try ["1/2", "2/2"].map { shard in
+    let options = try CommonOptions.parse([
+      "--quick", "--seeds", "2", "--shard", shard, "--config", config.path,
+      "--out", root.appendingPathComponent("fig9-\(shard.first!)").path,
+    ])
+    return try Fig9Experiment.run(
+      options: options, sweep: try SweepFigureOptions.parse([]), renderer: none,
+      progressSink: { _ in }
+    ).directory
+  }
+  var mappoAt50: [Double] = []
+  for shard in shards {
+    let text = try String(
+      contentsOf: shard.appendingPathComponent("data.csv"), encoding: .utf8)
+    let table = try ResultsTable(csv: text, path: "data.csv")
+    mappoAt50 += table.rows(series: "MAPPO").filter { $0.x == 50 }.map(\.y)
+  }
+  #expect(mappoAt50.count == 2)
+  let mean = (mappoAt50[0] + mappoAt50[1]) / 2
+  let merged = try ResultsWriter.readSummary(
+    ShardMerge.merge(shards, into: root.appendingPathComponent("fig9"), renderer: none)
+      .summaryJSON)
+  #expect(merged.series["MAPPO"]?["e2eMs@50"] == .number(mean))
+  #expect(merged.claims.count == 1)
+  #expect(merged.claims[0].agrees == nil)  // --quick
+  #expect(merged.claims[0].evidence.contains("MAPPO \(Format.fixed(mean, decimals: 1)) ms"))
+  #expect(!merged.claims[0].evidence.contains("not re-checked"))
+}

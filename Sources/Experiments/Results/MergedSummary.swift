@@ -15,7 +15,8 @@ enum MergedSummary {
 
   /// Figures whose claims the merge checks itself, by figure id.
   static let recomputers: [String: Recompute] = [
-    "cartpole": CartPoleExperiment.mergedSummary
+    "cartpole": CartPoleExperiment.mergedSummary,
+    "fig9": Fig9Experiment.mergedSummary,
   ]
 
   /// The merged summary of `run.figure`.
