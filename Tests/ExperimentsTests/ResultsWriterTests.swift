@@ -116,7 +116,7 @@ private struct TinyConfig: Codable, Equatable {
     Set(object.keys) == [
       "figure", "title", "paperClaim", "claims", "series", "notes", "plot", "files", "config",
       "seeds", "wallTimeSeconds", "gitCommit", "gitDirty", "date", "finishedAt", "commandLine",
-      "quick", "environment",
+      "quick", "environment", "shard",
     ])
   let text = String(decoding: data, as: UTF8.self)
   #expect(text.contains("\"agrees\" : null"))

@@ -149,11 +149,17 @@ public struct WorkloadGenerator: Sendable {
     return out
   }
 
+  /// The first index whose cumulative share exceeds `x` (the last one if none does): binary
+  /// search, so drawing a cluster costs log(clusters).
   @inline(__always)
   static func pick(_ cumulative: [Double], _ x: Double) -> Int {
-    var i = 0
-    while i < cumulative.count - 1 && x >= cumulative[i] { i += 1 }
-    return i
+    var lo = 0
+    var hi = cumulative.count - 1
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if x >= cumulative[mid] { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
   }
 
   /// Starts an episode: reseeds, applies the replay mode and schedules the first burst.

@@ -25,6 +25,9 @@ struct CartPoleCommand: ParsableCommand {
   var totalTimesteps: Int?
 
   func validate() throws {
+    if seed != nil, let shard = common.shard {
+      throw ValidationError("--seed runs one seed; it cannot be split into --shard \(shard)")
+    }
     if let totalTimesteps, totalTimesteps < 512 {
       throw ValidationError(
         "--total-timesteps must be at least one rollout (512), got \(totalTimesteps)")
@@ -48,6 +51,54 @@ enum CartPoleExperiment {
   /// CleanRL's reference threshold for "solved" on CartPole-v1.
   static let solvedReturn = 475.0
 
+  /// The summary before any result: title and claim.
+  static var emptySummary: FigureSummary {
+    FigureSummary(
+      figure: "cartpole", title: "PPO (CleanRL defaults) on CartPole-v1",
+      paperClaim: "CleanRL's PPO reaches a mean return ≥ 475 over the last 100 episodes "
+        + "within 500k steps")
+  }
+
+  /// Checks the claim on each seed's final mean return of the last 100 episodes and records
+  /// those returns and the notes.
+  static func judge(
+    finalReturns: [UInt64: Double], seeds: [UInt64], quick: Bool,
+    into summary: inout FigureSummary
+  ) {
+    let solved = seeds.filter { (finalReturns[$0] ?? 0) >= solvedReturn }.count
+    let needed = min(2, seeds.count)
+    let returnsText = seeds.map { "seed \($0): " + Format.number(finalReturns[$0], digits: 4) }
+      .joined(separator: ", ")
+    summary.check(
+      "mean return over the last 100 episodes ≥ 475 for at least \(needed) of \(seeds.count) seeds",
+      agrees: quick ? nil : solved >= needed,
+      evidence: "\(solved) of \(seeds.count) seeds solved (\(returnsText))")
+    summary.set(
+      "mean_return_last_100",
+      .array(seeds.map { .number(finalReturns[$0] ?? 0) }), series: "PPO")
+    if quick { summary.notes.append("--quick: tiny budget, numbers are not meaningful") }
+    summary.notes.append("episodes.csv holds every episode's return; data.csv one row per update")
+  }
+
+  /// The summary of shards put together (`experiment merge`): each seed's final return is its
+  /// last row in `data.csv` (the rolling mean after the last update, as in `run`); each seed's
+  /// measured steps and wall time come from the shard that ran it.
+  @Sendable static func mergedSummary(
+    table: ResultsTable, run: RunInfo, shards: [SummaryDocument]
+  ) throws -> FigureSummary {
+    var summary = emptySummary
+    var finalReturns: [UInt64: Double] = [:]
+    for row in table.rows(series: "PPO") { finalReturns[row.seed] = row.y }
+    for seed in run.seeds {
+      let key = "seed \(seed)"
+      if let measured = shards.lazy.compactMap({ $0.series["PPO"]?[key] }).first {
+        summary.set(key, measured, series: "PPO")
+      }
+    }
+    judge(finalReturns: finalReturns, seeds: run.seeds, quick: run.quick, into: &summary)
+    return summary
+  }
+
   /// Trains one PPO learner per seed, writes `data.csv` (per update: rolling mean return of the
   /// last 100 episodes plus the PPO diagnostics), `episodes.csv` (every episode's return),
   /// `summary.json` (per-seed `mean_return_last_100`, steps, wall time, the config) and the plot.
@@ -60,6 +111,7 @@ enum CartPoleExperiment {
     var run = try RunInfo.start(
       figure: "cartpole", seeds: seeds, config: config, blasThreads: options.blasThreads,
       quick: options.quick)
+    run.shard = options.shard.map { ShardRecord(spec: $0, allSeeds: options.seedList.values) }
     let directory = options.outputDirectory(figure: "cartpole")
     try FileIO.makeDirectory(directory)
     let episodeLog = try MetricsLogger(
@@ -69,10 +121,7 @@ enum CartPoleExperiment {
       "policy_loss", "value_loss", "entropy", "old_approx_kl", "approx_kl", "clipfrac",
       "explained_variance", "learning_rate", "sps",
     ])
-    var summary = FigureSummary(
-      figure: "cartpole", title: "PPO (CleanRL defaults) on CartPole-v1",
-      paperClaim: "CleanRL's PPO reaches a mean return ≥ 475 over the last 100 episodes "
-        + "within 500k steps")
+    var summary = emptySummary
     var finalReturns: [UInt64: Double] = [:]
     let tensorBoard = TensorBoardRuns(options: options, figure: "cartpole")
     for seed in seeds {
@@ -143,19 +192,7 @@ enum CartPoleExperiment {
         ]), series: "PPO")
     }
     try episodeLog.close()
-    let solved = finalReturns.values.filter { $0 >= solvedReturn }.count
-    let needed = min(2, seeds.count)
-    let returnsText = seeds.map { "seed \($0): " + Format.number(finalReturns[$0], digits: 4) }
-      .joined(separator: ", ")
-    summary.check(
-      "mean return over the last 100 episodes ≥ 475 for at least \(needed) of \(seeds.count) seeds",
-      agrees: options.quick ? nil : solved >= needed,
-      evidence: "\(solved) of \(seeds.count) seeds solved (\(returnsText))")
-    summary.set(
-      "mean_return_last_100",
-      .array(seeds.map { .number(finalReturns[$0] ?? 0) }), series: "PPO")
-    if options.quick { summary.notes.append("--quick: tiny budget, numbers are not meaningful") }
-    summary.notes.append("episodes.csv holds every episode's return; data.csv one row per update")
+    judge(finalReturns: finalReturns, seeds: seeds, quick: options.quick, into: &summary)
     run.finish()
     var resultTable = TextTable(["seed", "mean return (last 100)", "solved (≥ 475)"])
     for seed in seeds {

@@ -58,8 +58,9 @@ enum Fig9Experiment {
     }
     var summary = FigureSummary(try FigureCatalog.require("fig9"))
     judge(
-      results: results, series: series, loads: config.loads, quick: options.quick,
-      into: &summary)
+      e2e: { s, load in
+        SweepFigure.mean(results, series: s.rawValue, load: load) { $0.meanE2EMs }
+      }, series: series, loads: config.loads, quick: options.quick, into: &summary)
     summary.notes += SweepFigure.notes(
       config: config, cached: cached, seeds: options.seeds.count, quick: options.quick)
     summary.notes.append(
@@ -123,15 +124,13 @@ enum Fig9Experiment {
     return text
   }
 
-  /// The paper's claims: similar at low load, MAPPO lowest at 500–600 req/s.
+  /// The paper's claims: similar at low load, MAPPO lowest at 500–600 req/s. `e2e` is the
+  /// mean over seeds of a series' mean E2E latency at a load (nil when absent).
   static func judge(
-    results: [SweepSeedResult], series: [DispatchSweepSeries], loads: [Double], quick: Bool,
-    into summary: inout FigureSummary
+    e2e: (DispatchSweepSeries, Double) -> Double?, series: [DispatchSweepSeries],
+    loads: [Double], quick: Bool, into summary: inout FigureSummary
   ) {
     let verdict = { (value: Bool?) in quick ? nil : value }
-    func e2e(_ s: DispatchSweepSeries, _ load: Double) -> Double? {
-      SweepFigure.mean(results, series: s.rawValue, load: load) { $0.meanE2EMs }
-    }
     for s in series {
       for load in loads {
         summary.set("e2eMs@\(CSV.number(load))", .number(e2e(s, load) ?? .nan), series: s.rawValue)
@@ -171,5 +170,23 @@ enum Fig9Experiment {
             + SweepFigure.list(series.map { ($0.rawValue, e2e($0, load)) }, unit: " ms")
         }.joined(separator: "; "))
     }
+  }
+
+  /// The summary of shards put together (`experiment merge`): the same checks on the merged
+  /// data.csv, whose y is each seed's mean E2E latency at load x.
+  @Sendable static func mergedSummary(
+    table: ResultsTable, run: RunInfo, shards: [SummaryDocument]
+  ) throws -> FigureSummary {
+    let config = try JSONDecoder().decode(
+      DispatchSweepConfig.self, from: JSONEncoder().encode(run.config))
+    let series = table.seriesNames.compactMap(DispatchSweepSeries.init(rawValue:))
+    var summary = FigureSummary(try FigureCatalog.require("fig9"))
+    judge(
+      e2e: { s, load in
+        let ys = table.rows(series: s.rawValue).filter { $0.x == load }.map(\.y)
+        return ys.isEmpty ? nil : ys.reduce(0, +) / Double(ys.count)
+      }, series: series, loads: config.loads, quick: run.quick, into: &summary)
+    summary.notes = MergedSummary.commonNotes(shards)
+    return summary
   }
 }

@@ -16,6 +16,16 @@ public struct CommonOptions: ParsableArguments, Sendable {
     transform: SeedList.parse)
   public var seedList: SeedList = .default
 
+  /// Run only one shard of the seeds (`i/n`, see `ShardSpec`); `nil` runs them all.
+  @Option(
+    name: .customLong("shard"),
+    help: ArgumentHelp(
+      "Run shard i of n: seeds i, i+n, i+2n, ... of --seeds (put the shards back together with "
+        + "`experiment merge`).",
+      valueName: "i/n"),
+    transform: ShardSpec.parse)
+  public var shard: ShardSpec?
+
   /// Training episodes per seed; `nil` means the figure's own default.
   @Option(
     name: .customLong("episodes"),
@@ -108,6 +118,11 @@ public struct CommonOptions: ParsableArguments, Sendable {
           "--load \(load) req/s is above the supported \(Int(maximumLoadRequestsPerSecond)) req/s")
       }
     }
+    if let shard = options.shard, shard.count > options.seedList.values.count {
+      throw ValidationError(
+        "--shard \(shard): \(options.seedList.values.count) seed(s) cannot fill \(shard.count) "
+          + "shards; use at most \(options.seedList.values.count)")
+    }
     if let threads = options.blasThreads, !(1...maximumThreads).contains(threads) {
       throw ValidationError("--threads must be between 1 and \(maximumThreads), got \(threads)")
     }
@@ -141,8 +156,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
     }
   }
 
-  /// The seeds to run, in order.
-  public var seeds: [UInt64] { seedList.values }
+  /// The seeds this process runs, in order: all of `--seeds`, or this `--shard`'s part of them.
+  public var seeds: [UInt64] { shard.map { $0.select(seedList.values) } ?? seedList.values }
 
   /// Episodes per seed: `--episodes` if given, else `quick` under `--quick`, else `full`.
   public func episodes(full: Int, quick quickEpisodes: Int) -> Int {

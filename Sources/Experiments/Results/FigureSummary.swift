@@ -122,6 +122,8 @@ public struct SummaryDocument: Sendable, Equatable, Codable {
   public var quick: Bool
   /// Host, OS, compiler, processors, BLAS threads.
   public var environment: RunEnvironment
+  /// The shard this folder holds (`null` for a whole run).
+  public var shard: ShardRecord?
 
   /// Assembles the document.
   public init(summary: FigureSummary, run: RunInfo, plot: String, files: [String]) {
@@ -143,6 +145,7 @@ public struct SummaryDocument: Sendable, Equatable, Codable {
     commandLine = run.commandLine
     quick = run.quick
     environment = run.environment
+    shard = run.shard
   }
 
   /// The run metadata recorded in this document.
@@ -150,7 +153,7 @@ public struct SummaryDocument: Sendable, Equatable, Codable {
     RunInfo(
       figure: figure, seeds: seeds, config: config, gitCommit: gitCommit, gitDirty: gitDirty,
       date: date, finishedAt: finishedAt, wallTimeSeconds: wallTimeSeconds,
-      commandLine: commandLine, quick: quick, environment: environment)
+      commandLine: commandLine, quick: quick, environment: environment, shard: shard)
   }
 
   /// Encodes every field; `nil` values are written as `null`.
@@ -174,5 +177,6 @@ public struct SummaryDocument: Sendable, Equatable, Codable {
     try container.encode(commandLine, forKey: .commandLine)
     try container.encode(quick, forKey: .quick)
     try container.encode(environment, forKey: .environment)
+    try container.encode(shard, forKey: .shard)
   }
 }

@@ -84,6 +84,26 @@ public struct ResultsTable: Sendable, Equatable {
     return extraColumns + used.subtracting(listed).sorted()
   }
 
+  /// The rows grouped by series (in order of first appearance), then by seed in the order of
+  /// `seeds` (seeds not listed follow, in order of first appearance); rows of one series and seed
+  /// keep their order. A stable, canonical order: the rows of a run in one process and those of
+  /// its shards put together come out the same.
+  public func canonicallyOrdered(seeds: [UInt64]) -> ResultsTable {
+    var seriesRank: [String: Int] = [:]
+    var seedRank = Dictionary(
+      seeds.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    for row in rows {
+      if seriesRank[row.series] == nil { seriesRank[row.series] = seriesRank.count }
+      if seedRank[row.seed] == nil { seedRank[row.seed] = seedRank.count }
+    }
+    let ordered = rows.enumerated().sorted { a, b in
+      let keyA = (seriesRank[a.element.series]!, seedRank[a.element.seed]!, a.offset)
+      let keyB = (seriesRank[b.element.series]!, seedRank[b.element.seed]!, b.offset)
+      return keyA < keyB
+    }.map(\.element)
+    return ResultsTable(rows: ordered, extraColumns: extraColumns)
+  }
+
   /// The table as RFC 4180 CSV with a header line: `series,seed,x,y` then extra columns.
   /// Numbers use Swift's shortest round-trip form (`0.1`, `1e-05`); non-finite values are `nan`,
   /// `inf`, `-inf`.

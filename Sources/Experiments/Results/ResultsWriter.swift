@@ -41,6 +41,8 @@ public struct ResultsWriter: Sendable {
     public static let plotScript = "plot.gp"
     /// Rendered plot.
     public static let plotImage = "plot.png"
+    /// A shard's plot spec, for `experiment merge` (written only by `--shard` runs).
+    public static let shardPlot = "shard-plot.json"
   }
 
   /// The results folder (created on write).
@@ -57,6 +59,10 @@ public struct ResultsWriter: Sendable {
   /// Writes every file. `run` should be finished (`run.finish()`) so the wall time is final;
   /// an unfinished run is finished here. Plot failures never throw: they are reported in the
   /// result and in `summary.json`'s `plot` field.
+  ///
+  /// `data.csv` is written in canonical order (`ResultsTable.canonicallyOrdered`), so a run
+  /// merged from shards writes the same bytes as the run in one process; a `--shard` run also
+  /// writes `shard-plot.json` (the plot spec, which `experiment merge` needs).
   @discardableResult
   public func write(
     table: ResultsTable, summary: FigureSummary, run: RunInfo, plot: PlotSpec
@@ -64,6 +70,7 @@ public struct ResultsWriter: Sendable {
     try FileIO.makeDirectory(directory)
     var run = run
     if run.finishedAt == nil { run.finish() }
+    let table = table.canonicallyOrdered(seeds: run.shard?.allSeeds ?? run.seeds)
     let aggregates = Aggregation.aggregate(table)
     let dataURL = directory.appendingPathComponent(FileName.data)
     let aggregateURL = directory.appendingPathComponent(FileName.aggregate)
@@ -90,6 +97,11 @@ public struct ResultsWriter: Sendable {
       FileName.data, FileName.aggregate, FileName.config, FileName.plotScript, FileName.summary,
     ]
     if case .rendered = outcome { files.append(FileName.plotImage) }
+    if run.shard != nil {
+      try FileIO.writeAtomically(
+        try JSONFiles.encode(plot), to: directory.appendingPathComponent(FileName.shardPlot))
+      files.append(FileName.shardPlot)
+    }
     let document = SummaryDocument(
       summary: summary, run: run, plot: outcome.summary, files: files.sorted())
     try FileIO.writeAtomically(try JSONFiles.encode(document), to: summaryURL)

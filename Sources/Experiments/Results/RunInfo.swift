@@ -100,6 +100,8 @@ public struct RunInfo: Sendable, Equatable, Codable {
   public var quick: Bool
   /// Host, OS, compiler, processors, BLAS threads.
   public var environment: RunEnvironment
+  /// The shard this run is (`--shard`), or `nil` for a whole run.
+  public var shard: ShardRecord?
 
   /// When `start` ran; not encoded, and ignored by `==` (two records of the same run compare
   /// equal whether or not one of them was decoded from disk).
@@ -113,14 +115,14 @@ public struct RunInfo: Sendable, Equatable, Codable {
 
   private enum CodingKeys: String, CodingKey {
     case figure, seeds, config, gitCommit, gitDirty, date, finishedAt, wallTimeSeconds
-    case commandLine, quick, environment
+    case commandLine, quick, environment, shard
   }
 
   /// Memberwise initializer (tests, decoding old runs).
   public init(
     figure: String, seeds: [UInt64], config: JSONValue, gitCommit: String, gitDirty: Bool?,
     date: String, finishedAt: String? = nil, wallTimeSeconds: Double = 0, commandLine: String,
-    quick: Bool = false, environment: RunEnvironment
+    quick: Bool = false, environment: RunEnvironment, shard: ShardRecord? = nil
   ) {
     self.figure = figure
     self.seeds = seeds
@@ -133,6 +135,7 @@ public struct RunInfo: Sendable, Equatable, Codable {
     self.commandLine = commandLine
     self.quick = quick
     self.environment = environment
+    self.shard = shard
   }
 
   /// Captures the run's metadata now (git is queried in the package root, or the current
@@ -152,14 +155,17 @@ public struct RunInfo: Sendable, Equatable, Codable {
     return info
   }
 
-  /// Starts a run from the shared command-line options (seeds, `--threads`, `--quick`).
+  /// Starts a run from the shared command-line options (seeds, `--shard`, `--threads`,
+  /// `--quick`).
   public static func start(
     figure: String, options: CommonOptions, config: some Encodable,
     locator: PackageLocator = PackageLocator()
   ) throws -> RunInfo {
-    try start(
+    var info = try start(
       figure: figure, seeds: options.seeds, config: config, blasThreads: options.blasThreads,
       quick: options.quick, locator: locator)
+    info.shard = options.shard.map { ShardRecord(spec: $0, allSeeds: options.seedList.values) }
+    return info
   }
 
   /// Seconds since `start` (the recorded wall time for a decoded or memberwise value).
@@ -189,6 +195,7 @@ public struct RunInfo: Sendable, Equatable, Codable {
     try container.encode(commandLine, forKey: .commandLine)
     try container.encode(quick, forKey: .quick)
     try container.encode(environment, forKey: .environment)
+    try container.encode(shard, forKey: .shard)
   }
 
   /// Arguments joined with POSIX shell quoting where needed.

@@ -48,8 +48,8 @@ enum BuildCheck {
     return line
   }
 
-  /// Subcommands that train or simulate at length: every figure and `all`.
+  /// Subcommands that train or simulate at length: every figure, `all` and `scale`.
   static var trainingCommands: Set<String> {
-    ExperimentCommand.registeredFigureNames.union(["all"])
+    ExperimentCommand.registeredFigureNames.union(["all", "scale"])
   }
 }

@@ -64,13 +64,16 @@ extension EdgeCloudSimulator {
   /// Writes eAP `b`'s action mask F for a request of `service` with the given demands: an edge
   /// node is valid when reachable, hosting an active replica of the service, and with the CPU
   /// and memory free; the cloud always is.
+  ///
+  /// Only the eAP's reachable edge nodes are written: the entries of unreachable ones are false
+  /// from the start and stay false, so a decision costs the eAP's neighbourhood.
   @inline(__always)
   mutating func computeMask(eap b: Int, service w: Int, cpuCores: Double, memoryGB: Double) {
     let t = topology.targetCount
-    let edge = topology.edgeNodeCount
     let base = b * t
     let off = replicaKey(service: w, node: 0)
-    reachableMask.withUnsafeBufferPointer { reach in
+    let reachable = reachableEdgeStart[b]..<reachableEdgeStart[b + 1]
+    reachableEdgeNodes.withUnsafeBufferPointer { reach in
       replicas.withUnsafeBufferPointer { rep in
         pendingRemoval.withUnsafeBufferPointer { pr in
           cpuUsed.withUnsafeBufferPointer { cu in
@@ -79,14 +82,13 @@ extension EdgeCloudSimulator {
                 topology.nodeMemoryGB.withUnsafeBufferPointer { mc in
                   masks.withUnsafeMutableBufferPointer { m in
                     // Pointers rebased to this eAP's row and this service's replica counts.
-                    let reachRow = reach.baseAddress! + base
                     let repRow = rep.baseAddress! + off
                     let prRow = pr.baseAddress! + off
                     let maskRow = m.baseAddress! + base
-                    for n in 0..<edge {
+                    for k in reachable {
+                      let n = Int(reach[k])
                       maskRow[n] =
-                        reachRow[n]
-                        && Self.active(replicas: repRow[n], pendingRemoval: prRow[n]) > 0
+                        Self.active(replicas: repRow[n], pendingRemoval: prRow[n]) > 0
                         && Self.fits(
                           cpuCores: cpuCores, memoryGB: memoryGB, cpuCapacity: cc[n],
                           cpuUsed: cu[n], memoryCapacity: mc[n], memoryUsed: mu[n])
@@ -178,7 +180,9 @@ extension EdgeCloudSimulator {
     } else {
       metrics.dispatchedCrossCluster += 1
     }
-    slotDispatchOverloadTargets[b * topology.targetCount + a] += 1
+    let entry = b * topology.targetCount + a
+    if slotDispatchOverloadTargets[entry] == 0 { slotDispatchTouched.append(Int32(entry)) }
+    slotDispatchOverloadTargets[entry] += 1
     let lat = jitter(topology.latencyMs(eap: b, target: a))
     pushEvent(doneMs + lat, SimEvent.nodeArrival, id)
   }

@@ -84,6 +84,8 @@ extension EdgeCloudSimulator {
     while true {
       // Pick the best request that some node of the group can start now. The queue is being
       // mutated, so the node state is read through pointers taken beforehand.
+      let cloud = topology.cloudTarget
+      let cloudIdle = cloudIdleReplicas
       let popped: QueueEntry? = estimator.estimatesMs.withUnsafeBufferPointer { e in
         replicas.withUnsafeBufferPointer { rep in
           busy.withUnsafeBufferPointer { bz in
@@ -93,6 +95,7 @@ extension EdgeCloudSimulator {
                   topology.nodeCPUCores.withUnsafeBufferPointer { cc in
                     topology.nodeMemoryGB.withUnsafeBufferPointer { mc in
                       groupQueues[g].popBest(estimatesMs: e) { w, cpu, mem in
+                        if g == cloud && cloudIdle[w] <= 0 { return false }
                         for n in nodes {
                           let k = w * nc + n
                           if Self.idle(replicas: rep[k], busy: bz[k], pendingRemoval: pr[k]) > 0
@@ -154,6 +157,7 @@ extension EdgeCloudSimulator {
       capacityViolations += 1
     }
     busy[k] += 1
+    adjustCloudIdle(service: w, node: n, by: -1)
     cpuUsed[n] += cpuCores
     memUsed[n] += memoryGB
     runningOnNode[n] += 1
@@ -179,6 +183,7 @@ extension EdgeCloudSimulator {
     let k = replicaKey(service: w, node: n)
     let cpu = Double(r.cpuCores)
     busy[k] -= 1
+    adjustCloudIdle(service: w, node: n, by: 1)
     cpuUsed[n] -= cpu
     Self.snapToZero(&cpuUsed[n])
     memUsed[n] -= Double(r.memoryGB)
@@ -204,7 +209,10 @@ extension EdgeCloudSimulator {
       recordOnTimeCompletion(id, r, ranMs: ranMs)
     }
     if pendingRemoval[k] > 0 {
+      // The replica that was to go goes now: idle count unchanged (one fewer pending, one fewer
+      // deployed).
       pendingRemoval[k] -= 1
+      adjustCloudIdle(service: w, node: n, by: 1)
       dropReplica(service: w, node: n)
     }
     tryStart(group: queueGroup(ofNode: n))

@@ -26,6 +26,7 @@ extension EdgeCloudSimulator {
       return false
     }
     let k = replicaKey(service: w, node: n)
+    adjustCloudIdle(service: w, node: n, by: 1)
     if pendingRemoval[k] > 0 {
       pendingRemoval[k] -= 1
     } else {
@@ -57,6 +58,7 @@ extension EdgeCloudSimulator {
       return .removed
     }
     pendingRemoval[k] += 1
+    adjustCloudIdle(service: w, node: n, by: -1)
     return .pending
   }
 
@@ -65,8 +67,16 @@ extension EdgeCloudSimulator {
   @inline(__always)
   mutating func dropReplica(service w: Int, node n: Int) {
     replicas[replicaKey(service: w, node: n)] -= 1
+    adjustCloudIdle(service: w, node: n, by: -1)
     replicasOnNode[n] -= 1
     memUsed[n] -= replicaMemGB[w]
     metrics.replicasRemoved += 1
+  }
+
+  /// Keeps `cloudIdleReplicas` in step with a change of `delta` idle replicas of `service` on
+  /// node `n` (nothing for an edge node).
+  @inline(__always)
+  mutating func adjustCloudIdle(service w: Int, node n: Int, by delta: Int32) {
+    if n >= topology.edgeNodeCount { cloudIdleReplicas[w] += delta }
   }
 }

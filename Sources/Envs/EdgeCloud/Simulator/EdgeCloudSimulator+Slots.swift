@@ -59,7 +59,8 @@ extension EdgeCloudSimulator {
       slotOnTime[b] = 0
       slotFailed[b] = 0
     }
-    for i in slotDispatchOverloadTargets.indices { slotDispatchOverloadTargets[i] = 0 }
+    for entry in slotDispatchTouched { slotDispatchOverloadTargets[Int(entry)] = 0 }
+    slotDispatchTouched.removeAll(keepingCapacity: true)
   }
 
   /// Appends the running frame's arrival and on-time counts to the metrics (frame end).
@@ -186,18 +187,20 @@ extension EdgeCloudSimulator {
     let t = topology.targetCount
     var rewards = [Double](repeating: 0, count: eapCount)
     let cloudOverloaded = isCloudOverloaded
+    // Dispatches of each eAP in the slot, and those to an overloaded target: over the entries
+    // the slot touched only (integer counts, so the order does not matter).
+    var overloaded = [Int](repeating: 0, count: eapCount)
+    var dispatched = [Int](repeating: 0, count: eapCount)
+    for entry in slotDispatchTouched {
+      let (b, a) = Int(entry).quotientAndRemainder(dividingBy: t)
+      let k = Int(slotDispatchOverloadTargets[Int(entry)])
+      dispatched[b] += k
+      if a == topology.cloudTarget ? cloudOverloaded : isOverloaded(node: a) { overloaded[b] += k }
+    }
     for b in 0..<eapCount {
-      var overloaded = 0
-      var dispatched = 0
-      for a in 0..<t {
-        let k = Int(slotDispatchOverloadTargets[b * t + a])
-        guard k > 0 else { continue }
-        dispatched += k
-        if a == topology.cloudTarget ? cloudOverloaded : isOverloaded(node: a) { overloaded += k }
-      }
       rewards[b] = Self.slotReward(
-        onTime: slotOnTime[b], failed: slotFailed[b], overloadedDispatches: overloaded,
-        dispatches: dispatched, weights: config.rewards)
+        onTime: slotOnTime[b], failed: slotFailed[b], overloadedDispatches: overloaded[b],
+        dispatches: dispatched[b], weights: config.rewards)
     }
     lastSlotRewards = rewards
     let ended = slot + 1 >= config.timing.episodeSlots

@@ -97,8 +97,11 @@ public struct EdgeCloudSimulator: Sendable {
 
   /// Action masks F, `[eapCount, targetCount]` row-major (cloud last in each row).
   var masks: [Bool]
-  /// `reachableMask[b · targetCount + a]`: eAP b may dispatch to a (topology + cross-cluster).
-  let reachableMask: [Bool]
+  /// The edge nodes eAP b may reach (topology + cross-cluster), ascending: `reachableEdgeNodes[reachableEdgeStart[b]
+  /// ..< reachableEdgeStart[b + 1]]`. The mask is computed over these only, so a decision costs
+  /// the eAP's neighbourhood, not the whole system.
+  let reachableEdgeNodes: [Int32]
+  let reachableEdgeStart: [Int]
   /// Rescheduling targets: row `c` (stride `edgeNodeCount`) lists the edge nodes that cluster
   /// `c` reaches at a finite latency, in `(latency, node)` order; `rescheduleTargetCount[c]`
   /// entries per row, `rescheduleLatencyMs` the matching latencies.
@@ -114,7 +117,13 @@ public struct EdgeCloudSimulator: Sendable {
   // MARK: Slot accounting (EdgeCloudSimulator+Slots)
 
   var slotDecisions: [Int]
+  /// Idle replicas of each service summed over the cloud nodes, so that the cloud queue skips a
+  /// service with none without looking at every cloud node.
+  var cloudIdleReplicas: [Int32]
   var slotDispatchOverloadTargets: [Int32]  // [eap * targetCount + target] dispatch counts
+  /// The entries of `slotDispatchOverloadTargets` that are non-zero this slot (each once), so
+  /// that a slot's rewards and reset cost its dispatches, not eAPs × targets.
+  var slotDispatchTouched: [Int32]
   var slotOnTime: [Int]
   var slotFailed: [Int]
   /// u_{b,t} of the last slot that ended, per eAP.
@@ -197,6 +206,7 @@ public struct EdgeCloudSimulator: Sendable {
     busy = [Int32](repeating: 0, count: w * nc)
     pendingRemoval = [Int32](repeating: 0, count: w * nc)
     replicasOnNode = [Int32](repeating: 0, count: nc)
+    cloudIdleReplicas = [Int32](repeating: 0, count: w)
     runningOnNode = [Int32](repeating: 0, count: nc)
     replicaMemGB = config.services.replicaMemoryGB
     eapQueues = []
@@ -209,11 +219,17 @@ public struct EdgeCloudSimulator: Sendable {
       window: config.dispatch.estimatorWindow)
     masks = [Bool](repeating: false, count: topology.clusterCount * topology.targetCount)
     let topo = topology
-    reachableMask = (0..<(topo.clusterCount * topo.targetCount)).map { i in
-      topo.reachable(
-        eap: i / topo.targetCount, target: i % topo.targetCount,
-        crossCluster: config.dispatch.crossCluster)
+    var edgeNodes: [Int32] = []
+    var edgeStart = [0]
+    for b in 0..<topo.clusterCount {
+      for n in 0..<topo.edgeNodeCount
+      where topo.reachable(eap: b, target: n, crossCluster: config.dispatch.crossCluster) {
+        edgeNodes.append(Int32(n))
+      }
+      edgeStart.append(edgeNodes.count)
     }
+    reachableEdgeNodes = edgeNodes
+    reachableEdgeStart = edgeStart
     var targets = [Int32](repeating: -1, count: topo.clusterCount * topo.edgeNodeCount)
     var latencies = [Double](repeating: 0, count: topo.clusterCount * topo.edgeNodeCount)
     var targetCounts = [Int](repeating: 0, count: topo.clusterCount)
@@ -239,6 +255,7 @@ public struct EdgeCloudSimulator: Sendable {
     slotDecisions = [Int](repeating: 0, count: topology.clusterCount)
     slotDispatchOverloadTargets = [Int32](
       repeating: 0, count: topology.clusterCount * topology.targetCount)
+    slotDispatchTouched = []
     slotOnTime = [Int](repeating: 0, count: topology.clusterCount)
     slotFailed = [Int](repeating: 0, count: topology.clusterCount)
     eapBusyUntilMs = [Double](repeating: 0, count: topology.clusterCount)
@@ -291,6 +308,14 @@ public struct EdgeCloudSimulator: Sendable {
         replicas[replicaKey(service: s, node: n)] = k
         replicasOnNode[n] += k
         memUsed[n] += Double(k) * replicaMemGB[s]
+      }
+    }
+    for s in 0..<w {
+      cloudIdleReplicas[s] = 0
+      for n in topology.edgeNodeCount..<nc {
+        let k = replicaKey(service: s, node: n)
+        cloudIdleReplicas[s] += Self.idle(
+          replicas: replicas[k], busy: busy[k], pendingRemoval: pendingRemoval[k])
       }
     }
     eapQueues = (0..<topology.clusterCount).map { _ in
