@@ -96,3 +96,69 @@ private func tinyFig18() -> Fig18Config {
   config.evaluationEpisodes = 0
   #expect(throws: ExperimentError.self) { try config.validate() }
 }
+
+@Test func fig18BoundsEveryHeldOutEpisodeOfEverySeries() throws {
+  let out = try makeTemporaryDirectory()
+  let options = try CommonOptions.parse(["--quick", "--seeds", "2", "--out", out.path])
+  var config = tinyFig18()
+  config.evaluationEpisodes = 2
+  let written = try Fig18Experiment.run(
+    options: options, config: config, renderer: GnuplotRenderer(executable: nil),
+    progressSink: { _ in })
+  let csv = try String(contentsOf: written.dataCSV, encoding: .utf8)
+  let lines = csv.split(separator: "\n")
+  let header = try #require(lines.first).split(separator: ",").map(String.init)
+  let column = { (name: String) throws -> Int in try #require(header.firstIndex(of: name)) }
+  let (episodeColumn, throughputColumn, arrivedColumn) = (
+    try column("episode"), try column("episodeThroughput"), try column("arrived")
+  )
+  let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+  let bound = Fig18Series.upperBound.rawValue
+  // Per (series, seed, episode): the episode throughput and the arrivals over its frames.
+  var episodes: [String: [String: (y: Double, arrived: Double)]] = [:]
+  for r in rows {
+    let key = "\(r[1])/\(r[episodeColumn])"
+    let y = try #require(Double(r[throughputColumn]))
+    let arrived = try #require(Double(r[arrivedColumn]))
+    let previous = episodes[String(r[0]), default: [:]][key]
+    #expect(previous == nil || previous!.y == y)
+    episodes[String(r[0]), default: [:]][key] = (y, (previous?.arrived ?? 0) + arrived)
+  }
+  let bounds = try #require(episodes[bound])
+  #expect(bounds.count == 4)  // 2 seeds × 2 held-out episodes
+  for (series, perEpisode) in episodes where series != bound {
+    #expect(perEpisode.count == 4, "\(series)")
+    for (key, value) in perEpisode {
+      let b = try #require(bounds[key])
+      #expect(value.y <= b.y + 1e-9, "\(series) \(key): \(value.y) above the bound \(b.y)")
+      #expect(value.arrived == b.arrived, "\(series) \(key): other arrivals than the bound's")
+    }
+  }
+  // The bound is fig7's on exactly the held-out episode: same seed, workload and length.
+  var env = config.training.environment
+  env.dispatch.crossCluster = true
+  var timing = env.timing
+  timing.episodeSlots = config.evaluationSlots
+  let instance = try BoundInstance.episode(
+    config: env.with(timing: timing), trace: nil,
+    seed: DispatchTraining.episodeSeed(2, phase: Fig18Experiment.evaluationPhase, episode: 2),
+    workload: config.training.workload(loadFraction: 1, profile: config.training.profile))
+  var boundOptions = EpisodeBoundOptions()
+  boundOptions.solveLP = false
+  let expected = try EpisodeBound.solve(instance, options: boundOptions)
+  let held = try #require(bounds["2/2"])
+  #expect(abs(held.y - expected.bound) < 1e-12)
+  #expect(held.arrived == Double(instance.requests.count))
+  #expect(instance.requests.count > 0)
+  // summary.json: each series' share of the bound = Σ episode throughput / Σ bound per seed.
+  let document = try ResultsWriter.readSummary(written.summaryJSON)
+  for (series, perEpisode) in episodes where series != bound {
+    let shares = ["1", "2"].map { seed in
+      let keys = ["\(seed)/1", "\(seed)/2"]
+      return keys.map { perEpisode[$0]!.y }.reduce(0, +) / keys.map { bounds[$0]!.y }.reduce(0, +)
+    }
+    let recorded = try #require(document.series[series]?["share_of_bound"]?.doubleValue)
+    #expect(abs(recorded - (shares[0] + shares[1]) / 2) < 1e-9, "\(series)")
+    #expect(document.series[series]?["episodesAboveBound"]?.doubleValue == 0)
+  }
+}

@@ -42,14 +42,19 @@ enum Fig18Series: String, Codable, Sendable, CaseIterable {
   case leastUtilizedCross = "least-utilized cross-cluster (reference)"
   case queueAware = "queue-aware (reference)"
   case leastUtilizedKaiSEnvironment = "least-utilized in KaiS environment (reference)"
+  /// Fig. 7's per-episode LP upper bound on the same held-out episodes (flat over each
+  /// episode's frames: it bounds the episode's on-time / arrived, not each frame's).
+  case upperBound = "Upper bound (LP relaxation)"
 
   /// The paper's baselines (the claim's "best baseline" is among these).
   static let baselines: [Fig18Series] = [.kais, .firmament, .greedy]
-  /// Dashed reference lines.
+  /// Reference lines (no scheduler of the paper).
   var isReference: Bool {
     self == .random || self == .leastUtilizedCross || self == .queueAware
       || self == .leastUtilizedKaiSEnvironment
   }
+  /// Drawn dashed: the references and the bound.
+  var isDashed: Bool { isReference || self == .upperBound }
 }
 
 /// Everything `experiment fig18` runs with (written to config.json and summary.json).
@@ -79,6 +84,11 @@ struct Fig18Config: Codable, Sendable, Equatable {
   /// KaiS' orchestrator: `agent` = GPG (the paper's KaiS); `hpa` is an ablation separating
   /// cMMAC dispatch from GPG.
   var kaisOrchestrator: OrchestratorKind = .agent
+  /// Compute fig7's per-episode upper bound on the held-out episodes and every series' share.
+  var upperBound: Bool = true
+  /// Solve the LP where its certificate does not apply (minutes per episode); off: use the
+  /// fluid bound there (valid, looser).
+  var upperBoundSolvesLP: Bool = false
 
   /// The defaults (`quick`: a smoke-test budget).
   static func standard(quick: Bool) -> Fig18Config {
@@ -188,7 +198,11 @@ enum Fig18Experiment {
     let solverMs = calibration.solverMsPerDecision
     let firmamentEnv = config.firmamentEnvironment(solverMsPerDecision: solverMs)
 
-    var table = ResultsTable(extraColumns: ["frame", "episode", "arrived"])
+    var table = ResultsTable(
+      extraColumns: ["frame", "episode", "arrived", "episodeThroughput"])
+    // Per series and seed, the on-time / arrived of every held-out episode.
+    var episodeThroughput: [Fig18Series: [UInt64: [Double]]] = [:]
+    var boundFluidOnly = 0
     var trainingSeconds: [String: Double] = [:]
     var firmamentRounds: [FirmamentStats] = []
     for seed in seeds {
@@ -222,6 +236,17 @@ enum Fig18Experiment {
       var kaisGPG: GPOOrchestration? = kais.orchestrator
       kaisGPG?.mode = .evaluation(deterministic: false)
 
+      // The bound of every held-out episode (same environment, workload, seed and length).
+      var bounds: [Double] = []
+      if config.upperBound {
+        let bound = try Fig7UpperBound.run(
+          seeds: [seed], config: training, trace: trace, solveLP: config.upperBoundSolvesLP,
+          phase: evaluationPhase, episodes: config.evaluationEpisodes,
+          slots: config.evaluationSlots)
+        bounds = bound.curves.first?.bounds ?? []
+        boundFluidOnly += bound.fluidOnly
+      }
+
       for episode in 1...config.evaluationEpisodes {
         let episodeSeed = DispatchTraining.episodeSeed(
           seed, phase: evaluationPhase, episode: episode)
@@ -235,13 +260,28 @@ enum Fig18Experiment {
           let frameSeconds =
             Double(sim.config.timing.frameEverySlots) * sim.config.timing.slotMs
             / 1000
+          episodeThroughput[series, default: [:]][seed, default: []].append(m.throughput)
           for (k, y) in m.frameThroughput.enumerated() {
             table.append(
               series: series.rawValue, seed: seed, x: Double(k + 1) * frameSeconds, y: y,
               extras: [
                 "frame": Double(k + 1), "episode": Double(episode),
-                "arrived": Double(m.frameArrived[k]),
+                "arrived": Double(m.frameArrived[k]), "episodeThroughput": m.throughput,
               ])
+          }
+          if series == .kmps, bounds.indices.contains(episode - 1) {
+            // The bound's row per frame: the episode's bound (same arrivals as KMPS').
+            let b = bounds[episode - 1]
+            episodeThroughput[.upperBound, default: [:]][seed, default: []].append(b)
+            for k in m.frameArrived.indices {
+              table.append(
+                series: Fig18Series.upperBound.rawValue, seed: seed,
+                x: Double(k + 1) * frameSeconds, y: b,
+                extras: [
+                  "frame": Double(k + 1), "episode": Double(episode),
+                  "arrived": Double(m.frameArrived[k]), "episodeThroughput": b,
+                ])
+            }
           }
         }
         var none: WeightSubscription<MAPPOPolicy>? = nil
@@ -311,6 +351,17 @@ enum Fig18Experiment {
     judge(
       stats: stats, config: config, calibration: calibration, firmamentRounds: firmamentRounds,
       trainingSeconds: trainingSeconds, seeds: seeds, quick: options.quick, into: &summary)
+    recordShareOfBound(episodeThroughput, into: &summary)
+    if config.upperBound {
+      summary.notes.append(
+        "upper bound: fig7's LP relaxation (docs/episode-bound.md) over each held-out episode's "
+          + "arrivals, cross-cluster, distributed decisions; drawn flat over the episode's frames "
+          + "(it bounds the episode's on-time / arrived, not a frame's); episodeThroughput = mean "
+          + "over the held-out episodes of on-time / arrived, share_of_bound = per seed "
+          + "Σ episodeThroughput / Σ bound, mean and min–max over seeds; \(boundFluidOnly) "
+          + "episode(s) needed the looser fluid bound (certificate did not apply and "
+          + "upperBoundSolvesLP is off)")
+    }
     run.finish()
     print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
     print(
@@ -325,7 +376,41 @@ enum Fig18Experiment {
         title: "Fig. 18: held-out episodes, \(Int(training.loadRequestsPerSecond)) req/s with "
           + "bursts (mean, min-max over seeds)",
         xLabel: "time (s)", yLabel: "throughput per frame (on-time / arrived)",
-        keyPosition: "below maxrows 4", heightPx: 680))
+        keyPosition: "below maxrows 5", heightPx: 680,
+        dashedSeries: Fig18Series.allCases.filter(\.isDashed).map(\.rawValue)))
+  }
+
+  /// Per series, the mean episode throughput over the held-out episodes and its share of the
+  /// upper bound on the same episodes (per seed Σ throughput / Σ bound; mean, min and max over
+  /// seeds), and how many episodes exceeded the bound (a bug if ever > 0).
+  static func recordShareOfBound(
+    _ episodeThroughput: [Fig18Series: [UInt64: [Double]]], into summary: inout FigureSummary
+  ) {
+    let bound = episodeThroughput[.upperBound] ?? [:]
+    for series in Fig18Series.allCases {
+      guard let perSeed = episodeThroughput[series], !perSeed.isEmpty else { continue }
+      let seeds = perSeed.keys.sorted()
+      let all = seeds.flatMap { perSeed[$0]! }
+      summary.set(
+        "episodeThroughput", .number(all.reduce(0, +) / Double(max(1, all.count))),
+        series: series.rawValue)
+      guard series != .upperBound, !bound.isEmpty else { continue }
+      var shares: [Double] = []
+      var violations = 0
+      for seed in seeds {
+        guard let ys = perSeed[seed], let bs = bound[seed], bs.count == ys.count else { continue }
+        violations += zip(ys, bs).filter { $0 > $1 + 1e-9 }.count
+        let b = bs.reduce(0, +)
+        if b > 0 { shares.append(ys.reduce(0, +) / b) }
+      }
+      guard !shares.isEmpty else { continue }
+      summary.set(
+        "share_of_bound", .number(shares.reduce(0, +) / Double(shares.count)),
+        series: series.rawValue)
+      summary.set("share_of_bound_min", .number(shares.min()!), series: series.rawValue)
+      summary.set("share_of_bound_max", .number(shares.max()!), series: series.rawValue)
+      summary.set("episodesAboveBound", .number(Double(violations)), series: series.rawValue)
+    }
   }
 
   /// Firmament's solver time per round in its own environment at the load (bursts), with a
@@ -384,7 +469,7 @@ enum Fig18Experiment {
         agrees: verdict(greedy.finalValue < config.greedyCeiling), evidence: describe(.greedy))
     }
     for s in Fig18Series.allCases where entry(s) != nil {
-      summary.set("reference", .bool(s.isReference), series: s.rawValue)
+      summary.set("reference", .bool(s.isDashed), series: s.rawValue)
     }
     for (name, seconds) in trainingSeconds {
       summary.set(

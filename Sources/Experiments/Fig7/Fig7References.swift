@@ -99,22 +99,23 @@ enum HeuristicReference: CaseIterable {
 }
 
 /// The per-episode upper bound of fig7: the LP relaxation of `EpisodeBound` over each recorded
-/// episode's actual arrivals, in the learned series' environment.
+/// episode's actual arrivals, in the learned series' environment. Fig. 18 reuses it on its
+/// held-out episodes (`phase`, `episodes`, `slots`).
 enum Fig7UpperBound {
   /// Legend name.
   static let name = "Upper bound (LP relaxation)"
 
   /// Per seed, the bound of every recorded episode, and how many episodes needed the fluid
   /// bound (looser, still valid) because the LP's cheap certificate did not apply and
-  /// `solveLP` is off.
+  /// `solveLP` is off. `episodes` and `slots` default to the recorded episodes'.
   static func run(
-    seeds: [UInt64], config: DispatchTrainingConfig, trace: AlibabaTrace, solveLP: Bool,
-    phase: UInt64 = 2
+    seeds: [UInt64], config: DispatchTrainingConfig, trace: AlibabaTrace?, solveLP: Bool,
+    phase: UInt64 = 2, episodes: Int? = nil, slots: Int? = nil
   ) throws -> (curves: [(seed: UInt64, bounds: [Double])], fluidOnly: Int) {
     var env = config.environment
     env.dispatch.crossCluster = true
     var timing = env.timing
-    timing.episodeSlots = config.episodeSlots
+    timing.episodeSlots = slots ?? config.episodeSlots
     env = env.with(timing: timing)
     var options = EpisodeBoundOptions()
     options.timeLimitSeconds = 120
@@ -122,7 +123,7 @@ enum Fig7UpperBound {
     var out: [(UInt64, [Double])] = []
     for seed in seeds {
       var curve: [Double] = []
-      for index in 1...config.episodes {
+      for index in 1...(episodes ?? config.episodes) {
         let episodeSeed = DispatchTraining.episodeSeed(seed, phase: phase, episode: index)
         let instance = try BoundInstance.episode(
           config: env, trace: trace, seed: episodeSeed,
