@@ -55,6 +55,39 @@ enum AblationTraining {
     }
   }
 
+  /// The curves of an ablation over episodes (fig13, fig15): KMPS trained in every variant, the
+  /// queue-aware heuristic in each variant's environment under `referenceNames` (one per
+  /// variant), Greedy_Native in `base`'s, and fig7's per-episode bound when `upperBound`.
+  ///
+  /// - Returns: the table, and how many episodes needed the looser fluid bound (nil without a
+  ///   bound).
+  static func episodeCurves(
+    variants: [AblationVariant], referenceNames: [String], base: DispatchTrainingConfig,
+    upperBound: Bool, ablation: AblationOptions, seeds: [UInt64], trace: AlibabaTrace,
+    label: String, progressSink: @escaping ProgressReporter.Sink
+  ) throws -> (table: ResultsTable, fluidEpisodes: Int?) {
+    precondition(referenceNames.count == variants.count, "one reference name per variant")
+    let results = try train(
+      variants: variants, series: ablation.series, seeds: seeds, trace: trace,
+      jobs: ablation.jobs, label: label, progressSink: progressSink)
+    var table = ResultsTable()
+    for (variant, runs) in zip(variants, results) {
+      append(runs, as: variant.name, to: &table)
+    }
+    for (name, variant) in zip(referenceNames, variants) {
+      try appendReference(
+        .queueAware, as: name, training: variant.training, seeds: seeds, trace: trace,
+        to: &table)
+    }
+    try appendReference(
+      .greedyNative, as: Fig7Experiment.greedyNativeName, training: base, seeds: seeds,
+      trace: trace, to: &table)
+    let fluid =
+      upperBound
+      ? try appendUpperBound(training: base, seeds: seeds, trace: trace, to: &table) : nil
+    return (table, fluid)
+  }
+
   /// Appends every recorded episode of `results` to `table` under `name`.
   static func append(_ results: [DispatchRunResult], as name: String, to table: inout ResultsTable)
   {

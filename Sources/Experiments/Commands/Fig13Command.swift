@@ -95,25 +95,12 @@ enum Fig13Experiment {
 
     var run = try RunInfo.start(figure: "fig13", options: options, config: config)
     let seeds = options.seeds
-    let results = try AblationTraining.train(
-      variants: variants, series: ablation.series, seeds: seeds, trace: prepared.trace,
-      jobs: ablation.jobs, label: "fig13", progressSink: progressSink)
-    var table = ResultsTable()
-    for (variant, runs) in zip(variants, results) {
-      AblationTraining.append(runs, as: variant.name, to: &table)
-    }
-    for (name, training) in [(queueAwareThree, config.training), (queueAwareTwo, twoScales)] {
-      try AblationTraining.appendReference(
-        .queueAware, as: name, training: training, seeds: seeds, trace: prepared.trace,
-        to: &table)
-    }
-    try AblationTraining.appendReference(
-      .greedyNative, as: Fig7Experiment.greedyNativeName, training: config.training,
-      seeds: seeds, trace: prepared.trace, to: &table)
+    let (table, fluid) = try AblationTraining.episodeCurves(
+      variants: variants, referenceNames: [queueAwareThree, queueAwareTwo],
+      base: config.training, upperBound: config.upperBound, ablation: ablation, seeds: seeds,
+      trace: prepared.trace, label: "fig13", progressSink: progressSink)
     var summary = FigureSummary(try FigureCatalog.require("fig13"))
-    if config.upperBound {
-      let fluid = try AblationTraining.appendUpperBound(
-        training: config.training, seeds: seeds, trace: prepared.trace, to: &table)
+    if let fluid {
       summary.notes.append(
         "upper bound: fig7's LP relaxation per episode (the same for both variants: it does "
           + "not depend on dequeue order or rescheduling); \(fluid) episode(s) used the "

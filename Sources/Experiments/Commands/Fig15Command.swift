@@ -103,25 +103,12 @@ enum Fig15Experiment {
 
     var run = try RunInfo.start(figure: "fig15", options: options, config: config)
     let seeds = options.seeds
-    let results = try AblationTraining.train(
-      variants: variants, series: ablation.series, seeds: seeds, trace: prepared.trace,
-      jobs: ablation.jobs, label: "fig15", progressSink: progressSink)
-    var table = ResultsTable()
-    for (variant, runs) in zip(variants, results) {
-      AblationTraining.append(runs, as: variant.name, to: &table)
-    }
-    for (kind, variant) in zip(config.strategies, variants) {
-      try AblationTraining.appendReference(
-        .queueAware, as: referenceName(kind), training: variant.training, seeds: seeds,
-        trace: prepared.trace, to: &table)
-    }
-    try AblationTraining.appendReference(
-      .greedyNative, as: Fig7Experiment.greedyNativeName, training: config.training,
-      seeds: seeds, trace: prepared.trace, to: &table)
+    let (table, fluid) = try AblationTraining.episodeCurves(
+      variants: variants, referenceNames: config.strategies.map(referenceName),
+      base: config.training, upperBound: config.upperBound, ablation: ablation, seeds: seeds,
+      trace: prepared.trace, label: "fig15", progressSink: progressSink)
     var summary = FigureSummary(try FigureCatalog.require("fig15"))
-    if config.upperBound {
-      let fluid = try AblationTraining.appendUpperBound(
-        training: config.training, seeds: seeds, trace: prepared.trace, to: &table)
+    if let fluid {
       summary.notes.append(
         "upper bound: fig7's LP relaxation per episode (the same for every strategy: it does "
           + "not depend on dequeue order); \(fluid) episode(s) used the fluid bound")
