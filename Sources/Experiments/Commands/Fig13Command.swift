@@ -93,7 +93,7 @@ enum Fig13Experiment {
       AblationVariant(name: two, training: twoScales),
     ]
 
-    var run = try RunInfo.start(figure: "fig13", options: options, config: config)
+    let run = try RunInfo.start(figure: "fig13", options: options, config: config)
     let seeds = options.seeds
     let (table, fluid) = try AblationTraining.episodeCurves(
       variants: variants, referenceNames: [queueAwareThree, queueAwareTwo],
@@ -107,15 +107,9 @@ enum Fig13Experiment {
           + "fluid bound")
     }
 
-    let stats = Aggregation.seriesStats(table, finalWindow: config.finalWindow)
-    try summary.record(stats)
-    check(&summary, table: table, config: config, quick: options.quick)
-    run.finish()
-    print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
-    let writer = ResultsWriter(
-      directory: options.outputDirectory(figure: "fig13"), renderer: renderer)
-    return try writer.write(
-      table: table, summary: summary, run: run,
+    return try AblationTraining.writeEpisodeFigure(
+      "fig13", table: table, summary: summary, run: run, finalWindow: config.finalWindow,
+      options: options, renderer: renderer,
       plot: PlotSpec(
         title: "Fig. 13: KMPS with three vs two time scales at "
           + "\(Int(config.training.loadRequestsPerSecond)) req/s (mean, min-max over seeds)",
@@ -123,7 +117,7 @@ enum Fig13Experiment {
         dashedSeries: [
           queueAwareThree, queueAwareTwo, Fig7Experiment.greedyNativeName,
           Fig7UpperBound.name,
-        ]))
+        ])) { check(&$0, table: table, config: config, quick: options.quick) }
   }
 
   /// The paper's claims: two scales ahead over the first episodes, three scales ahead at the

@@ -101,7 +101,7 @@ enum Fig15Experiment {
       return AblationVariant(name: name(kind), training: training)
     }
 
-    var run = try RunInfo.start(figure: "fig15", options: options, config: config)
+    let run = try RunInfo.start(figure: "fig15", options: options, config: config)
     let seeds = options.seeds
     let (table, fluid) = try AblationTraining.episodeCurves(
       variants: variants, referenceNames: config.strategies.map(referenceName),
@@ -114,21 +114,15 @@ enum Fig15Experiment {
           + "not depend on dequeue order); \(fluid) episode(s) used the fluid bound")
     }
 
-    let stats = Aggregation.seriesStats(table, finalWindow: config.finalWindow)
-    try summary.record(stats)
-    check(&summary, table: table, config: config, quick: options.quick)
-    run.finish()
-    print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
-    let writer = ResultsWriter(
-      directory: options.outputDirectory(figure: "fig15"), renderer: renderer)
-    return try writer.write(
-      table: table, summary: summary, run: run,
+    return try AblationTraining.writeEpisodeFigure(
+      "fig15", table: table, summary: summary, run: run, finalWindow: config.finalWindow,
+      options: options, renderer: renderer,
       plot: PlotSpec(
         title: "Fig. 15: KMPS by dequeue strategy on eAPs and nodes at "
           + "\(Int(config.training.loadRequestsPerSecond)) req/s (mean, min-max over seeds)",
         xLabel: "episode", yLabel: "throughput (on-time / arrived)", keyPosition: "bottom right",
         dashedSeries: config.strategies.map(referenceName)
-          + [Fig7Experiment.greedyNativeName, Fig7UpperBound.name]))
+          + [Fig7Experiment.greedyNativeName, Fig7UpperBound.name])) { check(&$0, table: table, config: config, quick: options.quick) }
   }
 
   /// The paper's claim, one ordering per neighbouring pair of `config.strategies` (final means,
