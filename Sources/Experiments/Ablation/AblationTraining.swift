@@ -88,25 +88,6 @@ enum AblationTraining {
     return (table, fluid)
   }
 
-  /// Finishes an ablation over episodes (fig13, fig15): records every series' statistics and
-  /// `check`'s claims in `summary`, prints the table and writes the results folder.
-  static func writeEpisodeFigure(
-    _ figure: String, table: ResultsTable, summary: FigureSummary, run: RunInfo,
-    finalWindow: Int, options: CommonOptions, renderer: GnuplotRenderer, plot: PlotSpec,
-    check: (inout FigureSummary) -> Void
-  ) throws -> WrittenResults {
-    var summary = summary
-    var run = run
-    let stats = Aggregation.seriesStats(table, finalWindow: finalWindow)
-    try summary.record(stats)
-    check(&summary)
-    run.finish()
-    print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
-    let writer = ResultsWriter(
-      directory: options.outputDirectory(figure: figure), renderer: renderer)
-    return try writer.write(table: table, summary: summary, run: run, plot: plot)
-  }
-
   /// Appends every recorded episode of `results` to `table` under `name`.
   static func append(_ results: [DispatchRunResult], as name: String, to table: inout ResultsTable)
   {

@@ -107,7 +107,7 @@ enum Fig13Experiment {
           + "fluid bound")
     }
 
-    return try AblationTraining.writeEpisodeFigure(
+    return try ResultsWriter.writeFigure(
       "fig13", table: table, summary: summary, run: run, finalWindow: config.finalWindow,
       options: options, renderer: renderer,
       plot: PlotSpec(
@@ -117,7 +117,7 @@ enum Fig13Experiment {
         dashedSeries: [
           queueAwareThree, queueAwareTwo, Fig7Experiment.greedyNativeName,
           Fig7UpperBound.name,
-        ])) { check(&$0, table: table, config: config, quick: options.quick) }
+        ])) { _, summary in check(&summary, table: table, config: config, quick: options.quick) }
   }
 
   /// The paper's claims: two scales ahead over the first episodes, three scales ahead at the

@@ -114,7 +114,7 @@ enum Fig15Experiment {
           + "not depend on dequeue order); \(fluid) episode(s) used the fluid bound")
     }
 
-    return try AblationTraining.writeEpisodeFigure(
+    return try ResultsWriter.writeFigure(
       "fig15", table: table, summary: summary, run: run, finalWindow: config.finalWindow,
       options: options, renderer: renderer,
       plot: PlotSpec(
@@ -122,7 +122,7 @@ enum Fig15Experiment {
           + "\(Int(config.training.loadRequestsPerSecond)) req/s (mean, min-max over seeds)",
         xLabel: "episode", yLabel: "throughput (on-time / arrived)", keyPosition: "bottom right",
         dashedSeries: config.strategies.map(referenceName)
-          + [Fig7Experiment.greedyNativeName, Fig7UpperBound.name])) { check(&$0, table: table, config: config, quick: options.quick) }
+          + [Fig7Experiment.greedyNativeName, Fig7UpperBound.name])) { _, summary in check(&summary, table: table, config: config, quick: options.quick) }
   }
 
   /// The paper's claim, one ordering per neighbouring pair of `config.strategies` (final means,

@@ -184,7 +184,7 @@ enum Fig16Experiment {
       config.environment.services.placement = placement
       try config.validate()
     }
-    var run = try RunInfo.start(figure: "fig16", options: options, config: config)
+    let run = try RunInfo.start(figure: "fig16", options: options, config: config)
     let jobs = config.series.flatMap { series in seeds.map { (series, $0) } }
     let progress = ProgressReporter(
       label: "fig16", total: jobs.reduce(0) { $0 + progressUnits($1.0, config: config) },
@@ -212,21 +212,17 @@ enum Fig16Experiment {
           y: point.throughput, extras: point.extras)
       }
     }
-    let stats = Aggregation.seriesStats(table, finalWindow: config.finalWindow)
-    var summary = FigureSummary(try FigureCatalog.require("fig16"))
-    try summary.record(stats)
-    judge(stats: stats, table: table, config: config, quick: options.quick, into: &summary)
-    print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
-    run.finish()
-    let writer = ResultsWriter(
-      directory: options.outputDirectory(figure: "fig16"), renderer: renderer)
-    return try writer.write(
-      table: table, summary: summary, run: run,
+    return try ResultsWriter.writeFigure(
+      "fig16", table: table, summary: FigureSummary(try FigureCatalog.require("fig16")),
+      run: run, finalWindow: config.finalWindow, options: options, renderer: renderer,
       plot: PlotSpec(
         title: "Fig. 16: orchestration strategies (held-out throughput, deterministic actions; "
           + "mean and min-max over seeds)",
         xLabel: "training episodes", yLabel: "throughput (on-time / arrived)",
-        keyPosition: "bottom right"))
+        keyPosition: "bottom right")
+    ) { stats, summary in
+      judge(stats: stats, table: table, config: config, quick: options.quick, into: &summary)
+    }
   }
 
   /// The mean over seeds of `series`' held-out score at x = 0 (before training).

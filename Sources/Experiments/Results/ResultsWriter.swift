@@ -135,3 +135,25 @@ public struct ResultsWriter: Sendable {
     }
   }
 }
+
+extension ResultsWriter {
+  /// Finishes a figure whose series are curves over one x axis: records every series'
+  /// statistics (final = mean of the last `finalWindow` points) and `judge`'s claims in
+  /// `summary`, prints the table, and writes `options`' results folder for `figure`.
+  static func writeFigure(
+    _ figure: String, table: ResultsTable, summary: FigureSummary, run: RunInfo,
+    finalWindow: Int, options: CommonOptions, renderer: GnuplotRenderer, plot: PlotSpec,
+    judge: ([SeriesStats], inout FigureSummary) -> Void
+  ) throws -> WrittenResults {
+    var summary = summary
+    var run = run
+    let stats = Aggregation.seriesStats(table, finalWindow: finalWindow)
+    try summary.record(stats)
+    judge(stats, &summary)
+    run.finish()
+    print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
+    let writer = ResultsWriter(
+      directory: options.outputDirectory(figure: figure), renderer: renderer)
+    return try writer.write(table: table, summary: summary, run: run, plot: plot)
+  }
+}
