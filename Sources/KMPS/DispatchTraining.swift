@@ -144,6 +144,13 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
   /// The shared actor's architecture: the paper's MLP over the whole observation, or one
   /// scorer shared by all targets (`ActorInputLayout.perTarget`).
   public var actor: DispatchActor = .mlp
+  /// Rollouts of every episode's arrival sequence with the same actor (1 = one, advantages from
+  /// the critic by GAE). With K ≥ 2, each decision's advantage is its discounted return (γ of
+  /// `mappo`) minus the mean return of the same request in the other K − 1 rollouts: the
+  /// input-dependent baseline of Mao et al. (ICLR 2019, `InputDependentBaseline`). All K
+  /// rollouts train as one batch; the episode's throughput is their mean; the actor is picked
+  /// up once per episode, before its first rollout.
+  public var rolloutsPerEpisode: Int = 1
 
   /// Throws `KMPSConfigError` naming the first impossible field.
   public func validate() throws {
@@ -155,6 +162,7 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
     try positive(episodes, "episodes")
     try positive(episodeSlots, "episodeSlots")
     try positive(weightSyncEverySlots, "weightSyncEverySlots")
+    try positive(rolloutsPerEpisode, "rolloutsPerEpisode")
     guard warmupPlacementSlots >= 0 else {
       throw KMPSConfigError(field: "warmupPlacementSlots", reason: "must be ≥ 0")
     }
@@ -488,6 +496,7 @@ public enum DispatchTraining {
       policy: trainer.policy, simulator: sim, criticView: config.criticView(for: series),
       streamPerEAP: series.agents == .multiAgent, acting: .sample, record: true,
       seed: episodeSeed(seed, phase: 7, episode: 0), rewardKind: config.reward)
+    dispatcher.recordsRequestKeys = config.rolloutsPerEpisode > 1
     var subscription: WeightSubscription<MAPPOPolicy>? =
       mode == .asynchronous ? WeightSubscription(store: learner.weights) : nil
     let coordinator = KMPSCoordinator(
@@ -500,13 +509,12 @@ public enum DispatchTraining {
         variant: .gpo, simulator: sim, seed: episodeSeed(seed, phase: 8, episode: 0))
       : nil
 
-    /// One episode: act (picking up weights), hand the batch over, measure.
+    /// One episode: act (picking up weights), hand the batch over, measure. With several
+    /// rollouts per episode, the throughput is their mean and the metrics are the first one's.
     func episode(
       slots: Int, loadFraction: Double, profile: LoadProfileKind, episodeSeed: UInt64
-    ) throws -> (metrics: EdgeCloudMetrics, pickups: Int, meanReward: Double) {
-      sim = try config.episodeSimulator(
-        env, slots: slots, loadFraction: loadFraction, profile: profile, seed: episodeSeed,
-        trace: trace)
+    ) throws -> (metrics: EdgeCloudMetrics, throughput: Double, pickups: Int, meanReward: Double)
+    {
       // Every episode starts from the newest published actor (synchronous: the one trained
       // on the previous episode).
       if let latest = subscription?.poll() {
@@ -514,15 +522,43 @@ public enum DispatchTraining {
       } else if mode == .synchronous {
         dispatcher.policy = learner.weights.latest().weights
       }
-      let pickups = try coordinator.runEpisode(
-        simulator: &sim, dispatcher: &dispatcher, gpo: &gpo, heuristic: orchestration,
-        subscription: &subscription)
-      guard let batch = dispatcher.takeBatch(replacingWith: recycled) else {
-        preconditionFailure("a training dispatcher records")
+      let rollouts = config.rolloutsPerEpisode
+      var batches: [MAPPOBatch] = []
+      var keys: [[[RequestKey]]] = []
+      var first: EdgeCloudMetrics? = nil
+      var throughputSum = 0.0
+      var pickups = 0
+      for _ in 0..<rollouts {
+        sim = try config.episodeSimulator(
+          env, slots: slots, loadFraction: loadFraction, profile: profile, seed: episodeSeed,
+          trace: trace)
+        if rollouts == 1 {
+          pickups += try coordinator.runEpisode(
+            simulator: &sim, dispatcher: &dispatcher, gpo: &gpo, heuristic: orchestration,
+            subscription: &subscription)
+        } else {
+          // Several rollouts compare one actor on one input: no pickups inside the group.
+          var none: WeightSubscription<MAPPOPolicy>? = nil
+          pickups += try coordinator.runEpisode(
+            simulator: &sim, dispatcher: &dispatcher, gpo: &gpo, heuristic: orchestration,
+            subscription: &none)
+        }
+        guard let batch = dispatcher.takeBatch(replacingWith: rollouts == 1 ? recycled : nil)
+        else { preconditionFailure("a training dispatcher records") }
+        batches.append(batch)
+        keys.append(dispatcher.takeRequestKeys())
+        if first == nil { first = sim.metrics }
+        throughputSum += sim.metrics.throughput
+      }
+      var batch = batches[0]
+      if rollouts > 1 {
+        try applyInputDependentBaseline(&batches, keys: keys, gamma: config.mappo.gamma)
+        batch = batches[0]
+        for other in batches.dropFirst() { try batch.appendStreams(of: other) }
       }
       let meanReward = Double(batch.meanReward)
       if batch.count > 0 { recycled = try learner.submit(batch) }
-      return (sim.metrics, pickups, meanReward)
+      return (first!, throughputSum / Double(rollouts), pickups, meanReward)
     }
 
     let curriculumStart = ContinuousClock.now
@@ -540,12 +576,12 @@ public enum DispatchTraining {
     var records: [EpisodeRecord] = []
     for index in 1...config.episodes {
       let start = ContinuousClock.now
-      let (m, pickups, meanReward) = try episode(
+      let (m, throughput, pickups, meanReward) = try episode(
         slots: config.episodeSlots, loadFraction: 1, profile: config.profile,
         episodeSeed: episodeSeed(seed, phase: 2, episode: index))
       let decisions = max(m.decisions, 1)
       let record = EpisodeRecord(
-        episode: index, throughput: m.throughput,
+        episode: index, throughput: throughput,
         wallSeconds: (ContinuousClock.now - start).seconds, arrived: m.arrived,
         decisions: m.decisions,
         crossClusterShare: Double(m.dispatchedCrossCluster) / Double(decisions),
@@ -561,6 +597,48 @@ public enum DispatchTraining {
     return DispatchRunResult(
       series: series, seed: seed, episodes: records, curriculumSeconds: curriculumSeconds,
       learnerStatistics: statistics, trainer: trainer, orchestrator: gpo)
+  }
+}
+
+extension DispatchTraining {
+  /// Replaces the advantages of every stream of `rollouts` (K ≥ 2 rollouts of one arrival
+  /// sequence; `keys[k][stream]` names each decision's request) by the input-dependent ones:
+  /// the decision's discounted return along its stream minus the mean return of the same
+  /// request in the other rollouts. A request only one rollout decided on gets advantage 0.
+  public static func applyInputDependentBaseline(
+    _ rollouts: inout [MAPPOBatch], keys: [[[RequestKey]]], gamma: Float
+  ) throws {
+    var returns: [[Float]] = []
+    var flatKeys: [[RequestKey]] = []
+    for (k, batch) in rollouts.enumerated() {
+      var g: [Float] = []
+      var key: [RequestKey] = []
+      for (s, stream) in batch.streams.enumerated() {
+        let streamKeys = s < keys[k].count ? keys[k][s] : []
+        guard streamKeys.count == stream.count else {
+          throw KMPSConfigError(
+            field: "rolloutsPerEpisode",
+            reason: "rollout \(k) stream \(s) has \(stream.count) decisions but "
+              + "\(streamKeys.count) request keys (record with recordsRequestKeys)")
+        }
+        g.append(contentsOf: InputDependentBaseline.discountedReturns(stream.rewards, gamma: gamma))
+        key.append(contentsOf: streamKeys)
+      }
+      returns.append(g)
+      flatKeys.append(key)
+    }
+    let baselines = try InputDependentBaseline.leaveOneOut(returns: returns, keys: flatKeys)
+    for k in rollouts.indices {
+      var offset = 0
+      for s in rollouts[k].streams.indices {
+        let n = rollouts[k].streams[s].count
+        let advantages = (0..<n).map { i in
+          baselines[k][offset + i].map { returns[k][offset + i] - $0 } ?? 0
+        }
+        try rollouts[k].setAdvantages(advantages, stream: s)
+        offset += n
+      }
+    }
   }
 }
 

@@ -33,6 +33,29 @@ public enum DispatchRewardKind: String, Codable, Sendable, Equatable {
   case request
 }
 
+/// What names a request the same way in every rollout of one episode's arrival sequence (its
+/// arrival time, eAP and service): the key of `InputDependentBaseline`.
+public struct RequestKey: Hashable, Sendable {
+  /// Arrival at the eAP, ms.
+  public var arrivalMs: Double
+  /// Originating eAP.
+  public var eap: Int32
+  /// Service.
+  public var service: Int32
+
+  /// The key of decision `d`'s request.
+  public init(_ d: DispatchDecision) {
+    self.init(arrivalMs: d.arrivalMs, eap: d.eap, service: d.service)
+  }
+
+  /// The key of a request of `service` that arrived at `eap` at `arrivalMs`.
+  public init(arrivalMs: Double, eap: Int, service: Int) {
+    self.arrivalMs = arrivalMs
+    self.eap = Int32(eap)
+    self.service = Int32(service)
+  }
+}
+
 /// How trained decisions are taken.
 public enum ActingMode: String, Codable, Sendable, Equatable {
   /// Sample from the policy (training, and the paper's stochastic execution).
@@ -77,6 +100,10 @@ public struct LearnedDispatcher: DispatchPolicy {
   private var openRequests: [Int32: (stream: Int, index: Int)] = [:]
   /// `.request` rewards: how many of the simulator's logged outcomes have been credited.
   private var outcomeCursor = 0
+  /// Whether recording also keeps each decision's `RequestKey` (multi-rollout baselines).
+  public var recordsRequestKeys = false
+  /// Per stream, the `RequestKey` of every recorded decision (when `recordsRequestKeys`).
+  public private(set) var requestKeys: [[RequestKey]] = []
 
   /// The dimensions of what this dispatcher records for `simulator`.
   public static func dimensions(for simulator: borrowing EdgeCloudSimulator, criticView: CriticView)
@@ -212,6 +239,12 @@ public struct LearnedDispatcher: DispatchPolicy {
     }
     batch = recorded
     pending.append((stream, index, d.eap))
+    if recordsRequestKeys {
+      if requestKeys.count <= stream {
+        requestKeys.append(contentsOf: repeatElement([], count: stream + 1 - requestKeys.count))
+      }
+      requestKeys[stream].append(RequestKey(d))
+    }
   }
 
   /// Writes the agent part of the centralized critic's input, one-hot(eap), after the global
@@ -314,6 +347,14 @@ public struct LearnedDispatcher: DispatchPolicy {
       guard n > 0, !stream.truncated[n - 1], !stream.terminated[n - 1] else { continue }
       try batch!.setBootstrapState(stream: index, state: finalCriticInput(stream: index, sim))
     }
+  }
+
+  /// Hands out the recorded decisions' keys per stream (aligned with the batch `takeBatch`
+  /// hands out) and starts empty ones.
+  public mutating func takeRequestKeys() -> [[RequestKey]] {
+    let keys = requestKeys
+    requestKeys = []
+    return keys
   }
 
   /// Hands out the recorded batch and continues into `recycled` (emptied; its storage is

@@ -225,6 +225,16 @@ public struct MAPPO: LearningAgent, Sendable {
         rewards: stream.rewards, values: values, nextValues: nextValues,
         terminated: stream.terminated, truncated: stream.truncated, numEnvs: 1,
         gamma: config.gamma, lambda: config.gaeLambda)
+      var advantages = gae.advantages
+      if !stream.advantageOverrides.isEmpty {
+        guard stream.advantageOverrides.count == n else {
+          throw RLInputError(
+            component: component, field: "streams[\(agentIndex)].advantageOverrides",
+            reason: "has \(stream.advantageOverrides.count) entries for \(n) decisions "
+              + "(decisions were added after setAdvantages)")
+        }
+        advantages = stream.advantageOverrides
+      }
       batch.streams[agentIndex].values = values
       samples.streamOf.append(
         contentsOf: repeatElement(Int32(samples.streams.count), count: n))
@@ -233,7 +243,7 @@ public struct MAPPO: LearningAgent, Sendable {
       samples.actions.append(contentsOf: stream.actions)
       samples.logProbs.append(contentsOf: stream.logProbs)
       samples.values.append(contentsOf: values)
-      samples.advantages.append(contentsOf: gae.advantages)
+      samples.advantages.append(contentsOf: advantages)
       samples.returns.append(contentsOf: gae.returns)
     }
     // Agent ids follow the batch's stream index, not the position among non-empty streams.

@@ -27,6 +27,11 @@ public struct MAPPOStream: Sendable {
   /// Critic values `V(state)` of the decisions `[count]`, written by the learner at the start
   /// of an update (empty before).
   public internal(set) var values: [Float] = []
+  /// Advantages supplied by the collector `[count]`, used instead of GAE's (the critic still
+  /// trains on GAE's returns); empty = GAE. For baselines the critic cannot provide, such as an
+  /// input-dependent baseline from several rollouts of one input sequence
+  /// (`InputDependentBaseline`).
+  public internal(set) var advantageOverrides: [Float] = []
 
   /// Number of decisions.
   public var count: Int { actions.count }
@@ -247,7 +252,48 @@ public struct MAPPOBatch: Sendable {
       streams[i].finalStates.removeAll()
       streams[i].bootstrapState = nil
       streams[i].values.removeAll(keepingCapacity: true)
+      streams[i].advantageOverrides.removeAll(keepingCapacity: true)
     }
+  }
+
+  /// Makes `advantages` the advantages of stream `stream`'s decisions, in place of GAE's.
+  ///
+  /// - Throws: `RLInputError` for a missing stream, a count other than the stream's decisions,
+  ///   or a non-finite advantage.
+  public mutating func setAdvantages(_ advantages: [Float], stream: Int) throws {
+    let component = "MAPPOBatch.setAdvantages"
+    guard streams.indices.contains(stream) else {
+      throw RLInputError(
+        component: component, field: "stream", reason: "\(stream) not in 0..<\(streams.count)")
+    }
+    guard advantages.count == streams[stream].count else {
+      throw RLInputError(
+        component: component, field: "advantages",
+        reason: "has \(advantages.count) entries, stream \(stream) has "
+          + "\(streams[stream].count) decisions")
+    }
+    if let i = advantages.firstIndex(where: { !$0.isFinite }) {
+      throw RLInputError(
+        component: component, field: "advantages[\(i)]", reason: "is not finite")
+    }
+    streams[stream].advantageOverrides = advantages
+  }
+
+  /// Appends `other`'s streams after this batch's (several rollouts trained as one batch; every
+  /// stream keeps its own episode boundaries and bootstrap).
+  ///
+  /// - Throws: `RLInputError` when the dimensions differ.
+  public mutating func appendStreams(of other: MAPPOBatch) throws {
+    guard other.observationDim == observationDim, other.stateDim == stateDim,
+      other.actionCount == actionCount
+    else {
+      throw RLInputError(
+        component: "MAPPOBatch.appendStreams", field: "other",
+        reason: "dims (obs \(other.observationDim), state \(other.stateDim), actions "
+          + "\(other.actionCount)) differ from this batch's (\(observationDim), \(stateDim), "
+          + "\(actionCount))")
+    }
+    streams.append(contentsOf: other.streams)
   }
 
   /// Mean reward per decision over all streams (0 when empty).
