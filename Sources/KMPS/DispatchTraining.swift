@@ -417,8 +417,9 @@ public struct LatencyParts: Sendable, Equatable {
   public var executionMs: Double
 
   /// Parts given in ms.
-  public init(decisionMs: Double, transmissionMs: Double, queueingMs: Double, executionMs: Double)
-  {
+  public init(
+    decisionMs: Double, transmissionMs: Double, queueingMs: Double, executionMs: Double
+  ) {
     self.decisionMs = decisionMs
     self.transmissionMs = transmissionMs
     self.queueingMs = queueingMs
