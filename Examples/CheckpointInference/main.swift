@@ -9,8 +9,7 @@ import TensorModule
 BLAS.setThreadCount(1)
 var config = PPOConfig()
 config.totalTimesteps = 8192  // short: enough to move well away from the initial weights
-let envs = try SyncVectorEnv(count: config.numEnvs) { _ in CartPole.v1() }
-var trainer = try PPOTrainer(config: config, envs: envs, seed: 7)
+var trainer = try PPOTrainer(config: config, seed: 7) { _ in CartPole.v1() }
 try trainer.train()
 let trainedReturn = trainer.meanReturn(lastEpisodes: 20) ?? 0
 print("trained \(trainer.globalStep) steps, mean return of the last 20 episodes \(trainedReturn)")

@@ -46,8 +46,7 @@ config.numSteps = 64
 config.totalTimesteps = 6144
 config.hiddenSizes = [32, 32]
 config.learningRate = 2.5e-3
-let envs = try SyncVectorEnv(count: config.numEnvs) { _ in Corridor() }
-var trainer = try PPOTrainer(config: config, envs: envs, seed: 1)
+var trainer = try PPOTrainer(config: config, seed: 1) { _ in Corridor() }  // numEnvs copies
 while trainer.iteration < config.numIterations {
   let log = try trainer.iterate()  // one rollout of 4 × 64 steps, then one PPO update
   if log.iteration % 6 == 0 {

@@ -370,6 +370,8 @@ public struct EpisodeRecord: Sendable, Equatable {
   public var cloudShare: Double
   /// Mean end-to-end latency of completed requests, ms.
   public var meanLatencyMs: Double
+  /// Its parts (`EdgeCloudMetrics.meanLatencyMs`), ms; they sum to `meanLatencyMs`.
+  public var latencyParts: LatencyParts
   /// Mean dispatch reward per decision of the episode.
   public var meanReward: Double
   /// Statistics of the most recent finished MAPPO update (asynchronous: possibly an older one).
@@ -389,6 +391,7 @@ public struct EpisodeRecord: Sendable, Equatable {
     crossClusterShare: Double,
     cloudShare: Double,
     meanLatencyMs: Double,
+    latencyParts: LatencyParts,
     meanReward: Double,
     update: MAPPOUpdateStats,
     weightPickups: Int,
@@ -402,10 +405,50 @@ public struct EpisodeRecord: Sendable, Equatable {
     self.crossClusterShare = crossClusterShare
     self.cloudShare = cloudShare
     self.meanLatencyMs = meanLatencyMs
+    self.latencyParts = latencyParts
     self.meanReward = meanReward
     self.update = update
     self.weightPickups = weightPickups
     self.failures = failures
+  }
+}
+
+/// The mean parts of the end-to-end latency of an episode's on-time completions, ms.
+public struct LatencyParts: Sendable, Equatable {
+  /// Arrival at the eAP until the dispatch decision is available.
+  public var decisionMs: Double
+  /// Network transfer to the chosen node.
+  public var transmissionMs: Double
+  /// Waiting in the node's queue.
+  public var queueingMs: Double
+  /// Running on the node.
+  public var executionMs: Double
+
+  /// Parts given in ms.
+  public init(
+    decisionMs: Double, transmissionMs: Double, queueingMs: Double, executionMs: Double
+  ) {
+    self.decisionMs = decisionMs
+    self.transmissionMs = transmissionMs
+    self.queueingMs = queueingMs
+    self.executionMs = executionMs
+  }
+
+  /// The parts of `metrics.meanLatencyMs`.
+  public init(_ metrics: EdgeCloudMetrics) {
+    let parts = metrics.meanLatencyMs
+    decisionMs = parts.decision
+    transmissionMs = parts.transmission
+    queueingMs = parts.queueing
+    executionMs = parts.execution
+  }
+
+  /// The parts by name, as data.csv columns and TensorBoard tags (`latency/<name>`) use them.
+  public var named: [(name: String, ms: Double)] {
+    [
+      ("decision_ms", decisionMs), ("transmission_ms", transmissionMs),
+      ("queueing_ms", queueingMs), ("execution_ms", executionMs),
+    ]
   }
 }
 
@@ -586,7 +629,8 @@ public enum DispatchTraining {
         decisions: m.decisions,
         crossClusterShare: Double(m.dispatchedCrossCluster) / Double(decisions),
         cloudShare: Double(m.dispatchedCloud) / Double(decisions),
-        meanLatencyMs: m.meanLatencyMs.total, meanReward: meanReward,
+        meanLatencyMs: m.meanLatencyMs.total, latencyParts: LatencyParts(m),
+        meanReward: meanReward,
         update: trainer.lastStats, weightPickups: pickups, failures: FailureShares(m))
       records.append(record)
       onEpisode(record)

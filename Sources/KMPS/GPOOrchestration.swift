@@ -201,6 +201,7 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
   /// The first error met inside `orchestrate`.
   public var failure: (any Error)?
 
+  /// An orchestration decision kept until its frame's reward is known.
   public struct PendingDecision: Sendable {
     var slot: Int
     var graph: GraphInput

@@ -140,3 +140,61 @@ private struct CountdownEnv: Environment {
     }
   }
 }
+
+/// `CountdownEnv` whose mask allows actions `0...t` (so after a reset only action 0), or the
+/// given broken mask.
+private struct MaskedCountdownEnv: ActionMaskedEnvironment {
+  var base: CountdownEnv
+  var brokenMask: [Bool]? = nil
+  var observationSpace: Box { base.observationSpace }
+  var actionSpace: Discrete { base.actionSpace }
+  mutating func reset(seed: UInt64?) -> (observation: [Float], info: Info) {
+    base.reset(seed: seed)
+  }
+  mutating func step(_ action: Int) -> Step<[Float]> { base.step(action) }
+  func actionMask() -> [Bool] { brokenMask ?? (0..<3).map { $0 <= base.t } }
+}
+
+@Suite struct VectorActionMaskTests {
+  @Test func masksFollowTheObservationsTheStepReturned() throws {
+    var venv = try SyncVectorEnv(envs: [
+      MaskedCountdownEnv(base: CountdownEnv(length: 2)),
+      MaskedCountdownEnv(base: CountdownEnv(length: 3)),
+    ])
+    #expect(venv.reportsActionMasks)
+    _ = venv.reset(seed: 1)
+    #expect(try venv.actionMasks() == [true, false, false, true, false, false])
+    _ = venv.step([0, 0])
+    #expect(try venv.actionMasks() == [true, true, false, true, true, false])
+    // Env 0 ends and is reset inside the step (same-step autoreset): its mask is the new
+    // episode's, t = 0.
+    _ = venv.step([1, 1])
+    #expect(try venv.actionMasks() == [true, false, false, true, true, true])
+    let plain = try SyncVectorEnv(envs: [CountdownEnv(length: 2)])
+    #expect(!plain.reportsActionMasks)
+    #expect(try plain.actionMasks() == nil)
+  }
+
+  @Test func nextStepModeLeavesEveryActionValidForAnEnvAwaitingItsReset() throws {
+    var venv = try SyncVectorEnv(
+      envs: [MaskedCountdownEnv(base: CountdownEnv(length: 1))], autoresetMode: .nextStep)
+    _ = venv.reset(seed: 1)
+    _ = venv.step([0])  // ends; the next step only resets
+    #expect(try venv.actionMasks() == [true, true, true])
+  }
+
+  @Test func brokenMasksAreNamedErrors() throws {
+    for (mask, reason) in [
+      ([true, true], "env 1 returned 2 mask entries for 3 actions"),
+      ([false, false, false], "env 1 masks every action"),
+    ] {
+      var venv = try SyncVectorEnv(envs: [
+        MaskedCountdownEnv(base: CountdownEnv(length: 2)),
+        MaskedCountdownEnv(base: CountdownEnv(length: 2), brokenMask: mask),
+      ])
+      _ = venv.reset(seed: 1)
+      let error = #expect(throws: VectorEnvError.self) { try venv.actionMasks() }
+      #expect(error?.description == "SyncVectorEnv.actionMasks: " + reason)
+    }
+  }
+}

@@ -1,4 +1,6 @@
+import Envs
 import Foundation
+import KMPS
 import RL
 import TensorBoard
 import Testing
@@ -45,6 +47,51 @@ import Testing
       }
       #expect(contents.series("losses/approx_kl").map(\.step) == [512, 1024])
       #expect(contents.texts.first?.tag == "config")
+    }
+  }
+
+  /// A fig7 episode's mean latency parts go to `latency/*` at step = episode, next to
+  /// `charts/mean_latency_ms`, which they sum to; data.csv gets the same four columns.
+  @Test func fig7EpisodesCarryTheirLatencyParts() throws {
+    var m = EdgeCloudMetrics()
+    m.arrived = 5
+    m.completedOnTime = 4
+    m.decisions = 5
+    m.decisionMsSum = 4 * 1.5
+    m.transmissionMsSum = 4 * 12
+    m.queueingMsSum = 4 * 30.25
+    m.executionMsSum = 4 * 200
+    let parts = LatencyParts(m)
+    #expect(
+      parts
+        == LatencyParts(decisionMs: 1.5, transmissionMs: 12, queueingMs: 30.25, executionMs: 200))
+    let record = EpisodeRecord(
+      episode: 3, throughput: m.throughput, wallSeconds: 1, arrived: m.arrived,
+      decisions: m.decisions, crossClusterShare: 0, cloudShare: 0,
+      meanLatencyMs: m.meanLatencyMs.total, latencyParts: parts, meanReward: 0,
+      update: MAPPOUpdateStats(), weightPickups: 0, failures: FailureShares(m))
+    let directory = try makeTemporaryDirectory()
+    let writer = try SummaryWriter(directory: directory)
+    writer.logDispatchEpisode(record)
+    try writer.close()
+    let contents = try EventFile.read(try EventFile.files(in: directory)[0])
+    let expected = [
+      ("latency/decision_ms", 1.5), ("latency/transmission_ms", 12),
+      ("latency/queueing_ms", 30.25), ("latency/execution_ms", 200),
+    ]
+    var total: Float = 0
+    for (tag, value) in expected {
+      let points = contents.series(tag)
+      #expect(points.map(\.step) == [3], "\(tag)")
+      #expect(points.first?.value == Float(value), "\(tag)")
+      total += points.first?.value ?? 0
+    }
+    #expect(contents.series("charts/mean_latency_ms").first?.value == total)
+    #expect(total == 243.75)
+    // The same parts as data.csv columns, for learned episodes and for references.
+    for columns in [Fig7Experiment.extras(record), Fig7Experiment.referenceExtras(m)] {
+      #expect(columns["decision_ms"] == 1.5 && columns["transmission_ms"] == 12)
+      #expect(columns["queueing_ms"] == 30.25 && columns["execution_ms"] == 200)
     }
   }
 

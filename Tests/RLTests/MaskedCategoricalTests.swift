@@ -127,3 +127,94 @@ private func close(_ a: Float, _ b: Float, _ tolerance: Float = 1e-5) -> Bool {
     }
   }
 }
+
+/// Masks given per row (`[[Bool]]`) or as a `[batch, actions]` 0/1 tensor: the same
+/// distribution as the flat mask, checked against hand-derived values.
+@Suite struct TwoDimensionalMaskTests {
+  // Row 0: logits [1, 2, 3], action 1 masked: π = [e, 0, e³] / (e + e³).
+  // Row 1: logits [0.5, −1, 0.25], action 0 masked: π = [0, e⁻¹, e^0.25] / (e⁻¹ + e^0.25).
+  static let logits = Tensor([[1, 2, 3], [0.5, -1, 0.25]])
+  static let rows: [[Bool]] = [[true, false, true], [false, true, true]]
+
+  static func checkHandValues(_ d: MaskedCategorical) {
+    let z0 = exp(1.0) + exp(3.0)
+    let z1 = exp(-1.0) + exp(0.25)
+    let p: [Double] = [exp(1.0) / z0, 0, exp(3.0) / z0, 0, exp(-1.0) / z1, exp(0.25) / z1]
+    for (got, want) in zip(d.probabilities.scalars, p) {
+      #expect(abs(Double(got) - want) < 1e-6)
+    }
+    #expect(d.probabilities.scalars[1] == 0 && d.probabilities.scalars[3] == 0)
+    let logProbs = d.logProbability(of: [2, 1]).scalars
+    #expect(abs(Double(logProbs[0]) - (3 - log(z0))) < 1e-5)
+    #expect(abs(Double(logProbs[1]) - (-1 - log(z1))) < 1e-5)
+    // Row 0: 0.36533 (as in the flat test); row 1: p = 0.22270, 0.77730 → 0.53030.
+    let entropy = d.entropy().scalars
+    let h0 = -(p[0] * log(p[0]) + p[2] * log(p[2]))
+    let h1 = -(p[4] * log(p[4]) + p[5] * log(p[5]))
+    #expect(abs(Double(entropy[0]) - h0) < 1e-5 && abs(Double(entropy[1]) - h1) < 1e-5)
+    #expect(abs(h1 - 0.530_30) < 1e-4)
+    #expect(d.mask == rows.flatMap { $0 })
+  }
+
+  @Test func rowsOfBoolsGiveHandDerivedValues() throws {
+    Self.checkHandValues(try MaskedCategorical(logits: Self.logits, mask: Self.rows))
+    Self.checkHandValues(try MaskedCategorical(.logits, outputs: Self.logits, mask: Self.rows))
+  }
+
+  @Test func aZeroOneTensorGivesHandDerivedValues() throws {
+    let mask = Tensor([[1, 0, 1], [0, 1, 1]])
+    Self.checkHandValues(try MaskedCategorical(logits: Self.logits, mask: mask))
+    Self.checkHandValues(try MaskedCategorical(.logits, outputs: Self.logits, mask: mask))
+  }
+
+  // Eq. 2 per row: [1, 2, 0, 4] / 7 and [0, 2, 1, 1] / 4.
+  @Test func contextFilterTakesTwoDimensionalMasks() throws {
+    let scores = Tensor([[1, 2, 3, 4], [2, 2, 1, 1]])
+    let rows: [[Bool]] = [[true, true, false, true], [false, true, true, true]]
+    let fromRows = try MaskedCategorical(scores: scores, mask: rows)
+    let fromTensor = try MaskedCategorical(
+      scores: scores, mask: Tensor([[1, 1, 0, 1], [0, 1, 1, 1]]))
+    let expected: [Double] = [1.0 / 7, 2.0 / 7, 0, 4.0 / 7, 0, 0.5, 0.25, 0.25]
+    for d in [fromRows, fromTensor] {
+      for (got, want) in zip(d.probabilities.scalars, expected) {
+        #expect(abs(Double(got) - want) < 1e-6)
+      }
+      // Row 1: H = −(½ ln ½ + 2 · ¼ ln ¼) = 1.5 ln 2.
+      #expect(abs(Double(d.entropy().scalars[1]) - 1.5 * log(2.0)) < 1e-5)
+    }
+  }
+
+  @Test func shapeMismatchesNameBothShapes() {
+    let tooFewRows = #expect(throws: RLInputError.self) {
+      try MaskedCategorical(logits: Self.logits, mask: [[true, true, true]])
+    }
+    #expect(tooFewRows?.reason == "has shape [1, 3], outputs have shape [2, 3]")
+    #expect(tooFewRows?.component == "MaskedCategorical.init(logits:mask:)")
+    let tooWide = #expect(throws: RLInputError.self) {
+      try MaskedCategorical(
+        logits: Self.logits, mask: [[true, true, true, true], [true, true, true, true]])
+    }
+    #expect(tooWide?.reason == "has shape [2, 4], outputs have shape [2, 3]")
+    let ragged = #expect(throws: RLInputError.self) {
+      try MaskedCategorical(
+        scores: Tensor([[1, 2, 3], [1, 1, 1]]), mask: [[true, true, true], [true]])
+    }
+    #expect(
+      ragged?.reason == "has shape ragged (2 rows of [3, 1] entries), outputs have shape [2, 3]")
+    let tensorShape = #expect(throws: RLInputError.self) {
+      try MaskedCategorical(logits: Self.logits, mask: Tensor([[1, 0], [1, 1], [0, 1]]))
+    }
+    #expect(
+      tensorShape?.reason
+        == "has shape [3, 2], outputs have shape [2, 3] (both must be [batch, actions])")
+    let notZeroOne = #expect(throws: RLInputError.self) {
+      try MaskedCategorical(logits: Self.logits, mask: Tensor([[1, 0, 1], [0, 0.5, 1]]))
+    }
+    #expect(notZeroOne?.reason.hasPrefix("entry [1, 1] is 0.5") == true)
+    let allMasked = #expect(throws: RLInputError.self) {
+      try MaskedCategorical(
+        logits: Self.logits, mask: [[true, false, true], [false, false, false]])
+    }
+    #expect(allMasked?.reason == "row 1 masks every action")
+  }
+}

@@ -5,8 +5,10 @@ import SeededRandom
 import TensorModule
 import Testing
 
-private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPole>> {
-  try SyncVectorEnv(count: count) { _ in CartPole.v1() }
+private func cartPoleTrainer(_ config: PPOConfig, seed: UInt64) throws
+  -> PPOTrainer<TimeLimit<CartPole>>
+{
+  try PPOTrainer(config: config, seed: seed) { _ in CartPole.v1() }
 }
 
 @Suite struct PPOTests {
@@ -41,7 +43,7 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
   @Test func learningRateAnnealsLinearlyLikeCleanRL() throws {
     var config = PPOConfig()
     config.totalTimesteps = 512 * 10
-    let ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 1)
+    let ppo = try cartPoleTrainer(config, seed: 1)
     #expect(ppo.learner.learningRate(iteration: 1) == 2.5e-4)
     #expect(abs(ppo.learner.learningRate(iteration: 10) - 2.5e-5) < 1e-9)
   }
@@ -51,7 +53,7 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
   @Test func ratioIsExactlyOneOnTheFirstMinibatch() throws {
     var config = PPOConfig()
     config.totalTimesteps = 512 * 2
-    var ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 3)
+    var ppo = try cartPoleTrainer(config, seed: 3)
     for _ in 0..<2 {
       try ppo.collectRollout()
       let stats = try ppo.update()
@@ -75,7 +77,7 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
     config.numMinibatches = 1
     config.updateEpochs = 1
     config.normAdv = normAdv
-    var ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 4)
+    var ppo = try cartPoleTrainer(config, seed: 4)
     try ppo.collectRollout()
     let advantages = ppo.buffer.advantages.map(Double.init)
     let rawMean = advantages.reduce(0, +) / Double(advantages.count)
@@ -91,7 +93,7 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
     config.totalTimesteps = 512
     config.learningRate = 1e-2
     config.targetKL = 1e-6
-    var ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 5)
+    var ppo = try cartPoleTrainer(config, seed: 5)
     try ppo.collectRollout()
     let stats = try ppo.update()
     #expect(stats.epochsRun == 1 && stats.minibatchesRun == 4)
@@ -105,8 +107,9 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
     config.numSteps = 10
     config.numMinibatches = 1
     config.totalTimesteps = 10
-    let envs = try SyncVectorEnv(count: 1) { _ in TimeLimit(CartPole(), maxEpisodeSteps: 5) }
-    var ppo = try PPOTrainer(config: config, envs: envs, seed: 2)
+    var ppo = try PPOTrainer(config: config, seed: 2) { _ in
+      TimeLimit(CartPole(), maxEpisodeSteps: 5)
+    }
     try ppo.collectRollout()
     let b = ppo.buffer
     #expect(b.truncated[4] && !b.terminated[4] && b.truncated[9])
@@ -118,7 +121,7 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
   @Test func checkpointRoundTripsActorAndCritic() throws {
     var config = PPOConfig()
     config.totalTimesteps = 512
-    var trained = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 11)
+    var trained = try cartPoleTrainer(config, seed: 11)
     try trained.collectRollout()
     try trained.update()
     let url = FileManager.default.temporaryDirectory
@@ -126,7 +129,7 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
     defer { try? FileManager.default.removeItem(at: url) }
     try trained.saveCheckpoint(to: url)
     #expect(try Checkpoint.load(from: url)["actor.0.weight"]?.shape == [4, 64])
-    var fresh = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 12)
+    var fresh = try cartPoleTrainer(config, seed: 12)
     let trainedWeight = trained.learner.agent.actor.layers[0].weight
     #expect(fresh.learner.agent.actor.layers[0].weight != trainedWeight)
     try fresh.loadCheckpoint(from: url)
@@ -141,7 +144,7 @@ private func cartPoleEnvs(_ count: Int) throws -> SyncVectorEnv<TimeLimit<CartPo
     var config = PPOConfig()
     config.totalTimesteps = 512 * 40
     config.learningRate = 1e-3
-    var ppo = try PPOTrainer(config: config, envs: try cartPoleEnvs(4), seed: 1)
+    var ppo = try cartPoleTrainer(config, seed: 1)
     try ppo.train()
     let finalReturn = try #require(ppo.meanReturn(lastEpisodes: 20))
     print("PPO CartPole learning test: mean return of the last 20 episodes \(finalReturn)")

@@ -46,7 +46,10 @@ import Testing
     return (mappo, ppo)
   }
 
-  @Test func oneAgentMAPPOWithALocalCriticIsPPO() throws {
+  /// Masked: each step masks a random non-empty subset of the actions; PPO acts with
+  /// `act(_:masks:using:)` and its buffer stores the masks, MAPPO's batch holds the same ones.
+  @Test(arguments: [false, true])
+  func oneAgentMAPPOWithALocalCriticIsPPO(masked: Bool) throws {
     let (n, d) = (Self.steps, Self.observationDim)
     let (mappoConfig, ppoConfig) = Self.configs()
     // Same seed: same shuffle stream (both split one generator for the weights first).
@@ -63,7 +66,17 @@ import Testing
     let observations = (0..<(n * d)).map { _ in rng.nextFloat() * 2 - 1 }
     let finalObservation = (0..<d).map { _ in rng.nextFloat() }
     let nextObservation = (0..<d).map { _ in rng.nextFloat() }
-    let acted = ppo.act(Tensor(shape: [n, d], scalars: observations), using: &rng)
+    var masks = [Bool](repeating: true, count: n * Self.actionCount)
+    if masked {
+      for t in 0..<n {
+        let row = (0..<Self.actionCount).map { _ in rng.nextDouble() < 0.6 }
+        let valid = row.contains(true) ? row : [false, true, false]
+        masks.replaceSubrange((t * Self.actionCount)..<((t + 1) * Self.actionCount), with: valid)
+      }
+      #expect(masks.contains(false))
+    }
+    let acted = try ppo.act(
+      Tensor(shape: [n, d], scalars: observations), masks: masked ? masks : nil, using: &rng)
     let rewards = (0..<n).map { _ in rng.nextFloat() }
     let terminated = (0..<n).map { $0 == 7 }
     let truncated = (0..<n).map { $0 == 15 }
@@ -73,18 +86,21 @@ import Testing
     // PPO's values come from one batched critic call, as MAPPO's do (same rounding).
     let values = ppo.values(Tensor(shape: [n, d], scalars: observations))
     let extra = ppo.values(Tensor(shape: [2, d], scalars: finalObservation + nextObservation))
-    var buffer = try RolloutBuffer(numSteps: n, numEnvs: 1, observationDim: d)
+    var buffer = try RolloutBuffer(
+      numSteps: n, numEnvs: 1, observationDim: d, actionMaskSize: masked ? Self.actionCount : 0)
     for t in 0..<n {
       let observation = Array(observations[(t * d)..<((t + 1) * d)])
+      let mask = Array(masks[(t * Self.actionCount)..<((t + 1) * Self.actionCount)])
       try batch.append(
-        stream: 0, observation: observation, actionMask: [Bool](repeating: true, count: 3),
+        stream: 0, observation: observation, actionMask: mask,
         action: acted.actions[t], logProb: acted.logProbs[t], state: observation,
         reward: rewards[t], terminated: terminated[t], truncated: truncated[t],
         finalState: truncated[t] ? finalObservation : nil)
       try buffer.add(
         observations: observation, actions: [acted.actions[t]], logProbs: [acted.logProbs[t]],
         rewards: [rewards[t]], terminated: [terminated[t]], truncated: [truncated[t]],
-        values: [values[t]], truncationValues: [truncated[t] ? extra[0] : 0])
+        values: [values[t]], actionMasks: masked ? mask : nil,
+        truncationValues: [truncated[t] ? extra[0] : 0])
     }
     try batch.setBootstrapState(stream: 0, state: nextObservation)
     try buffer.computeAdvantages(

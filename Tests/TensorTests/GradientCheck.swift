@@ -235,8 +235,19 @@ struct CompositeGradientTests {
     checkGradients("softmax", [x]) { $0[0].softmax() }
     checkGradients("mean", [x]) { $0[0].mean() }
     checkGradients("mean axes", [x]) { $0[0].mean(alongAxes: [0]) }
-    checkGradients("mse", [x, t]) { mse($0[0], $0[1]) }
-    checkGradients("huber", [x, t + 0.03]) { huber($0[0], $0[1], delta: 1) }
+    for reduction in LossReduction.allCases {
+      checkGradients("mse \(reduction)", [x, t]) { mse($0[0], $0[1], reduction: reduction) }
+      checkGradients("huber \(reduction)", [x, t + 0.03]) {
+        huber($0[0], $0[1], delta: 1, reduction: reduction)
+      }
+      // A broadcast target: its gradient is reduced back to its shape [4].
+      checkGradients("mse broadcast \(reduction)", [x, uniform([4], -2, 2, seed: 53)]) {
+        mse($0[0], $0[1], reduction: reduction)
+      }
+      checkGradients("huber δ=0.5 broadcast \(reduction)", [x, uniform([4], -2, 2, seed: 54)]) {
+        huber($0[0], $0[1], delta: 0.5, reduction: reduction)
+      }
+    }
     checkGradients("entropy", [x]) { $0[0].entropyFromLogits() }
     checkGradients("layerNorm", [x]) { $0[0].layerNormalized() }
     checkGradients("sigmoid", [x]) { $0[0].sigmoid() }

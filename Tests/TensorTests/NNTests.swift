@@ -1,3 +1,4 @@
+import Foundation
 import SeededRandom
 import TensorModule
 import TestSupport
@@ -180,4 +181,26 @@ struct NNTests {
     #expect(abs(nMean - 1) < 0.15)
     #expect(abs(nVar.squareRoot() - 2) < 0.15)
   }
+}
+
+/// Config files name activations as strings; `.leakyRelu` keeps its payload object; the
+/// one-key objects synthesized `Codable` used to write still decode.
+@Test func activationsEncodeAsNamesAndDecodeBothForms() throws {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = .sortedKeys
+  func json(_ a: Activation) throws -> String {
+    String(decoding: try encoder.encode([a]), as: UTF8.self)
+  }
+  func decode(_ text: String) throws -> Activation {
+    try JSONDecoder().decode([Activation].self, from: Data(text.utf8))[0]
+  }
+  #expect(try json(.relu) == #"["relu"]"#)
+  #expect(try json(.none) == #"["none"]"#)
+  #expect(try json(.leakyRelu(alpha: 0.25)) == #"[{"leakyRelu":{"alpha":0.25}}]"#)
+  let all: [Activation] = [.none, .relu, .leakyRelu(alpha: 0.1), .tanh, .sigmoid, .positivePlusOne]
+  for a in all { #expect(try decode(try json(a)) == a) }
+  #expect(try decode(#"[{"tanh": {}}]"#) == .tanh)
+  #expect(try decode(#"[{"positivePlusOne": {}}]"#) == .positivePlusOne)
+  #expect(throws: DecodingError.self) { try decode(#"["swish"]"#) }
+  #expect(throws: DecodingError.self) { try decode(#"[{"relu": {}, "tanh": {}}]"#) }
 }

@@ -116,6 +116,19 @@ struct TensorOpsTests {
     #expect(TestSupport.isClose(mse(p, t).scalar, 13.25 / 3))
     // huber δ=1: 0.5·0.25, 1·(2 − 0.5), 1·(3 − 0.5) → mean
     #expect(TestSupport.isClose(huber(p, t, delta: 1).scalar, (0.125 + 1.5 + 2.5) / 3))
+    // The same terms summed, and unreduced (shape kept).
+    #expect(TestSupport.isClose(mse(p, t, reduction: .sum).scalar, 13.25))
+    #expect(mse(p, t, reduction: .none).scalars == [0.25, 4, 9])
+    #expect(mse(p, t, reduction: .none).shape == [3])
+    #expect(TestSupport.isClose(huber(p, t, delta: 1, reduction: .sum).scalar, 4.125))
+    #expect(huber(p, t, delta: 1, reduction: .none).scalars == [0.125, 1.5, 2.5])
+    // δ = 2: |−3| > 2 gives 2·(3 − 1) = 4; |2| ≤ 2 gives ½·4 = 2.
+    #expect(huber(p, t, delta: 2, reduction: .none).scalars == [0.125, 2, 4])
+    // A broadcast target: the unreduced terms take the broadcast shape [2, 3].
+    let rows = Tensor([[0, 2, -3], [1, 1, 1]])
+    let squared = mse(rows, Tensor([1]), reduction: .none)
+    #expect(squared.shape == [2, 3] && squared.scalars == [1, 1, 16, 0, 0, 0])
+    #expect(TestSupport.isClose(mse(rows, Tensor([1])).scalar, 18.0 / 6))
     let ln = Tensor([[1, 2, 3]]).layerNormalized(epsilon: 0)
     let sd = Float(2.0 / 3.0).squareRoot()
     #expect(TestSupport.allClose(ln.scalars, [-1 / sd, 0, 1 / sd], rtol: 1e-5))

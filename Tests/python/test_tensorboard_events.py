@@ -21,6 +21,8 @@ CLEANRL_PPO_TAGS = {
     "losses/value_loss", "losses/policy_loss", "losses/entropy", "losses/old_approx_kl",
     "losses/approx_kl", "losses/clipfrac", "losses/explained_variance",
 }
+FIG7_LATENCY_TAGS = ["latency/decision_ms", "latency/transmission_ms", "latency/queueing_ms",
+                     "latency/execution_ms"]
 FIG7_LOSS_TAGS = {
     "losses/value_loss", "losses/policy_loss", "losses/entropy", "losses/approx_kl",
     "losses/clipfrac", "losses/explained_variance",
@@ -118,6 +120,16 @@ def test_fig7_runs_have_one_point_per_episode_matching_data_csv(fig7):
         points = acc.Scalars("charts/throughput")
         assert [p.step for p in points] == [1, 2, 3]
         assert all(close(p.value, float(r["y"])) for p, r in zip(points, expected))
+        # The per-part latency of every episode, learned or reference, as data.csv has it.
+        parts = []
+        for tag in FIG7_LATENCY_TAGS:
+            latency = acc.Scalars(tag)
+            assert [p.step for p in latency] == [1, 2, 3], tag
+            column = tag.split("/")[1]
+            assert all(close(p.value, float(r[column])) for p, r in zip(latency, expected)), tag
+            parts.append([p.value for p in latency])
+        assert all(close(sum(episode), float(r["mean_latency_ms"]))
+                   for episode, r in zip(zip(*parts), expected))
         if series == "Greedy_Native":
             continue
         tags = set(acc.Tags()["scalars"])

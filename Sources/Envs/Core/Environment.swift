@@ -58,3 +58,12 @@ public protocol Environment: Sendable {
   /// Applies `action` and advances one step.
   mutating func step(_ action: Action) -> Step<Observation>
 }
+
+/// An environment whose valid actions depend on its state (SB3-contrib MaskablePPO's
+/// `action_masks()`): `PPOTrainer` reads the mask before every action, samples only valid
+/// actions and trains on the same masks.
+public protocol ActionMaskedEnvironment: Environment where ActionSpace == Discrete {
+  /// `[actionSpace.n]`, true = valid, for the state after the latest `reset` or `step`; at least
+  /// one entry is true.
+  func actionMask() -> [Bool]
+}

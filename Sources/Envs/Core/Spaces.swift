@@ -21,8 +21,10 @@ public struct Discrete: Space, Codable, Hashable {
     self.n = n
   }
 
+  /// Whether `value` is in `0..<n`.
   public func contains(_ value: Int) -> Bool { value >= 0 && value < n }
 
+  /// A uniform value in `0..<n`.
   public func sample(using rng: inout Xoshiro256) -> Int { Int.random(in: 0..<n, using: &rng) }
 
   /// A uniform sample among the values whose `mask` entry is true.
@@ -69,6 +71,7 @@ public struct Box: Space, Codable, Hashable {
   /// The number of elements.
   public var count: Int { low.count }
 
+  /// Whether `value` has `count` elements, each within its bounds.
   public func contains(_ value: [Float]) -> Bool {
     guard value.count == low.count else { return false }
     for i in value.indices where !(value[i] >= low[i] && value[i] <= high[i]) { return false }
@@ -97,10 +100,12 @@ public struct MultiDiscrete: Space, Codable, Hashable {
     self.nvec = nvec
   }
 
+  /// Whether `value` has one component per `nvec` entry, each in `0..<nvec[i]`.
   public func contains(_ value: [Int]) -> Bool {
     value.count == nvec.count && zip(value, nvec).allSatisfy { $0 >= 0 && $0 < $1 }
   }
 
+  /// One uniform value per component.
   public func sample(using rng: inout Xoshiro256) -> [Int] {
     nvec.map { Int.random(in: 0..<$0, using: &rng) }
   }

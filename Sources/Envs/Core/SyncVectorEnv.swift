@@ -198,3 +198,40 @@ public struct SyncVectorEnv<E: Environment>: Sendable where E.Observation == [Fl
     return result
   }
 }
+
+extension SyncVectorEnv where E.ActionSpace == Discrete {
+  /// Whether the sub-environments report action masks (`E` is an `ActionMaskedEnvironment`).
+  public var reportsActionMasks: Bool { E.self is any ActionMaskedEnvironment.Type }
+
+  /// Every environment's valid actions for the observations of the latest `reset` or `step`,
+  /// flat `[numEnvs * n]`, env-major; nil when `E` reports no masks. In `.nextStep` mode an
+  /// environment waiting for its reset has every action valid (its next action is ignored).
+  ///
+  /// - Throws: `VectorEnvError` naming the environment whose mask does not have `n` entries or
+  ///   has no valid action.
+  public func actionMasks() throws -> [Bool]? {
+    guard reportsActionMasks else { return nil }
+    let n = singleActionSpace.n
+    var masks = [Bool]()
+    masks.reserveCapacity(numEnvs * n)
+    for i in envs.indices {
+      if needsReset[i] {
+        masks.append(contentsOf: repeatElement(true, count: n))
+        continue
+      }
+      // `E` conforms (checked above); the cast opens it to call `actionMask()`.
+      let mask = (envs[i] as! any ActionMaskedEnvironment).actionMask()
+      guard mask.count == n else {
+        throw VectorEnvError(
+          description: "SyncVectorEnv.actionMasks: env \(i) returned \(mask.count) mask "
+            + "entries for \(n) actions")
+      }
+      guard mask.contains(true) else {
+        throw VectorEnvError(
+          description: "SyncVectorEnv.actionMasks: env \(i) masks every action")
+      }
+      masks.append(contentsOf: mask)
+    }
+    return masks
+  }
+}

@@ -75,19 +75,23 @@ public struct EdgeCloudEnv: MultiAgentEnvironment {
       edgeNodeCount: sim.topology.edgeNodeCount, serviceCount: sim.serviceCount)
   }
 
+  /// The orchestrator's or an eAP's observation space (unbounded floats).
   public func observationSpace(agent: Int) -> Box {
     let n = agent == orchestratorAgent ? orchestratorObservationSize : eapObservationSize
     return Box(low: -Float.infinity, high: Float.infinity, count: n)
   }
 
+  /// The orchestrator's or an eAP's action space.
   public func actionSpace(agent: Int) -> Discrete {
     Discrete(agent == orchestratorAgent ? orchestratorActionCount : eapActionCount)
   }
 
+  /// The global state's space (`globalStateSize` unbounded floats).
   public var stateSpace: Box {
     Box(low: -Float.infinity, high: Float.infinity, count: globalStateSize)
   }
 
+  /// The simulator's global state (the critic's input).
   public func state() -> [Float] { sim.globalState() }
 
   /// Starts an episode (nil seed: the next seed of an internal counter).
@@ -114,6 +118,8 @@ public struct EdgeCloudEnv: MultiAgentEnvironment {
     return advance(acted: [])
   }
 
+  /// Applies the actions of the agents that were asked to act and advances to the next
+  /// decision.
   public mutating func step(_ actions: [Int]) -> MultiAgentStep {
     precondition(!finished, "step after the episode ended; call reset")
     var acted: [Int] = []

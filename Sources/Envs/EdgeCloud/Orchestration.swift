@@ -14,6 +14,7 @@ public struct NoOrchestration: OrchestrationPolicy, Sendable {
   /// Creates the no-op orchestrator.
   public init() {}
 
+  /// Appends nothing.
   public mutating func orchestrate(
     _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
   ) {}
@@ -26,6 +27,7 @@ public struct AnyOrchestrator: OrchestrationPolicy {
   /// Wraps `policy`.
   public init(_ policy: some OrchestrationPolicy) { body = policy }
 
+  /// Asks the wrapped policy.
   public mutating func orchestrate(
     _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
   ) {
@@ -81,6 +83,7 @@ public struct GreedyOrchestrator: OrchestrationPolicy, Sendable {
   /// Creates the orchestrator.
   public init(actionsPerFrame: Int = 3) { self.actionsPerFrame = actionsPerFrame }
 
+  /// At a frame start, appends up to `actionsPerFrame` greedy scale-ups.
   public mutating func orchestrate(
     _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
   ) {
@@ -154,6 +157,7 @@ public struct HPAController: OrchestrationPolicy, Sendable {
     return min(config.maxReplicas, max(config.minReplicas, r))
   }
 
+  /// Every sync period, appends the scale-ups and scale-downs of every (cluster, service).
   public mutating func orchestrate(
     _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
   ) {

@@ -2,8 +2,9 @@ import SeededRandom
 
 /// Random orchestration (a Fig. 16 reference): at each frame start, `actionsPerFrame` distinct
 /// edge nodes drawn uniformly (as GPO's NodeActor picks H nodes), and on each a uniformly drawn
-/// operation among those the GPO agent's mask allows there ("nothing", adding a replica that fits, removing an active replica). It is
-/// what an untrained orchestrator with the same action space does on average.
+/// operation among those the GPO agent's mask allows there ("nothing", adding a replica that
+/// fits, removing an active replica). It is what an untrained orchestrator with the same action
+/// space does on average.
 public struct RandomOrchestrator: OrchestrationPolicy, Sendable {
   /// Draws per frame (GPO's H).
   public var actionsPerFrame: Int
@@ -15,6 +16,7 @@ public struct RandomOrchestrator: OrchestrationPolicy, Sendable {
     rng = Xoshiro256(seed: seed)
   }
 
+  /// At a frame start, appends `actionsPerFrame` random allowed operations.
   public mutating func orchestrate(
     _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
   ) {

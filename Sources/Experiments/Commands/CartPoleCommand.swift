@@ -127,8 +127,7 @@ enum CartPoleExperiment {
     for seed in seeds {
       let events = try tensorBoard.writer(series: "PPO", seed: seed, config: config)
       let seedStart = ContinuousClock.now
-      let envs = try SyncVectorEnv(count: config.numEnvs) { _ in CartPole.v1() }
-      var ppo = try PPOTrainer(config: config, envs: envs, seed: seed)
+      var ppo = try PPOTrainer(config: config, seed: seed) { _ in CartPole.v1() }
       let progress = ProgressReporter(
         label: "cartpole PPO seed \(seed)", total: config.numIterations * config.batchSize,
         unit: "steps", sink: progressSink)

@@ -136,7 +136,8 @@ enum Fig7Experiment {
     "mean_reward", "policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac",
     "explained_variance", "learning_rate", "weight_pickups", "advantage_mean", "advantage_std",
     "grad_norm", "mean_log_valid_actions", "minibatches", "failed_at_eap", "failed_in_queue",
-    "failed_running", "unfinished",
+    "failed_running", "unfinished", "decision_ms", "transmission_ms", "queueing_ms",
+    "execution_ms",
   ]
 
   /// The series selected by a comma list of names or short names (KMPS, B1, B2, B3).
@@ -235,10 +236,10 @@ enum Fig7Experiment {
       }
     }
     // References and the upper bound on exactly the learned series' episode workloads.
-    var references: [String: [(seed: UInt64, throughputs: [Double])]] = [:]
+    var references: [String: [(seed: UInt64, metrics: [EdgeCloudMetrics])]] = [:]
     for reference in HeuristicReference.allCases {
       let episodes = try reference.runEpisodes(seeds: seeds, config: config.training, trace: trace)
-      references[reference.name] = episodes.map { ($0.seed, $0.metrics.map(\.throughput)) }
+      references[reference.name] = episodes
       for (seed, curve) in episodes {
         for (i, m) in curve.enumerated() {
           table.append(
@@ -259,7 +260,7 @@ enum Fig7Experiment {
       }
     }
     for (name, curves) in references.sorted(by: { $0.key < $1.key }) {
-      try tensorBoard.writeReference(series: name, curves: curves)
+      try tensorBoard.writeReference(series: name, episodes: curves)
     }
     try FileIO.writeAtomically(timing, to: directory.appendingPathComponent("timing.csv"))
     let heldOut = try Fig7HeldOut.run(
@@ -319,7 +320,7 @@ enum Fig7Experiment {
   static func referenceExtras(_ m: EdgeCloudMetrics) -> [String: Double] {
     let decisions = Double(max(m.decisions, 1))
     let failures = FailureShares(m)
-    return [
+    var columns: [String: Double] = [
       "arrived": Double(m.arrived), "decisions": Double(m.decisions),
       "cross_cluster_share": Double(m.dispatchedCrossCluster) / decisions,
       "cloud_share": Double(m.dispatchedCloud) / decisions,
@@ -327,11 +328,13 @@ enum Fig7Experiment {
       "failed_at_eap": failures.atEAP, "failed_in_queue": failures.inQueue,
       "failed_running": failures.running, "unfinished": failures.unfinished,
     ]
+    for (name, ms) in LatencyParts(m).named { columns[name] = ms }
+    return columns
   }
 
   /// The data.csv extras of one episode.
   static func extras(_ e: EpisodeRecord) -> [String: Double] {
-    [
+    var columns: [String: Double] = [
       "arrived": Double(e.arrived), "decisions": Double(e.decisions),
       "cross_cluster_share": e.crossClusterShare, "cloud_share": e.cloudShare,
       "mean_latency_ms": e.meanLatencyMs, "mean_reward": e.meanReward,
@@ -347,6 +350,8 @@ enum Fig7Experiment {
       "failed_at_eap": e.failures.atEAP, "failed_in_queue": e.failures.inQueue,
       "failed_running": e.failures.running, "unfinished": e.failures.unfinished,
     ]
+    for (name, ms) in e.latencyParts.named { columns[name] = ms }
+    return columns
   }
 }
 

@@ -1,3 +1,4 @@
+import Envs
 import Foundation
 import KMPS
 import RL
@@ -10,7 +11,8 @@ import TensorBoard
 /// `charts/SPS`, `losses/value_loss`, `losses/policy_loss`, `losses/entropy`,
 /// `losses/approx_kl`, `losses/clipfrac`, `losses/explained_variance`,
 /// `charts/learning_rate`); ours are under `charts/` too (`charts/throughput`,
-/// `charts/cross_cluster_share`, …). `--no-tensorboard` turns every writer off.
+/// `charts/cross_cluster_share`, …), and fig7's per-part latency under `latency/`.
+/// `--no-tensorboard` turns every writer off.
 struct TensorBoardRuns: Sendable {
   /// The `runs` folder, or nil when event files are off.
   var root: URL?
@@ -59,13 +61,16 @@ struct TensorBoardRuns: Sendable {
     return writer
   }
 
-  /// Writes reference curves (heuristics evaluated on the same episodes): `charts/throughput` at
-  /// step = episode, one run per seed.
-  func writeReference(series: String, curves: [(seed: UInt64, throughputs: [Double])]) throws {
-    for (seed, curve) in curves {
+  /// Writes reference runs (heuristics evaluated on the same episodes), one per seed, at
+  /// step = episode: `charts/throughput` and the per-part latency tags (`latency/*`).
+  func writeReference(
+    series: String, episodes: [(seed: UInt64, metrics: [EdgeCloudMetrics])]
+  ) throws {
+    for (seed, curve) in episodes {
       guard let writer = try writer(series: series, seed: seed) else { return }
-      for (index, value) in curve.enumerated() {
-        writer.scalar("charts/throughput", value, step: index + 1)
+      for (index, metrics) in curve.enumerated() {
+        writer.scalar("charts/throughput", metrics.throughput, step: index + 1)
+        writer.scalars(SummaryWriter.latencyTags(LatencyParts(metrics)), step: index + 1)
       }
       try writer.close()
     }
@@ -91,6 +96,7 @@ extension SummaryWriter {
       ("charts/episode_wall_seconds", e.wallSeconds),
       ("charts/weight_pickups", Double(e.weightPickups)),
     ]
+    values += Self.latencyTags(e.latencyParts)
     let u = e.update
     if u.minibatchesRun > 0 {
       values += [
@@ -106,5 +112,12 @@ extension SummaryWriter {
     }
     scalars(values, step: e.episode)
     try? flush()  // a write error is kept and thrown by close()
+  }
+
+  /// The mean latency parts of an episode's on-time completions under `latency/`:
+  /// `latency/decision_ms`, `latency/transmission_ms`, `latency/queueing_ms`,
+  /// `latency/execution_ms` (they sum to `charts/mean_latency_ms`).
+  static func latencyTags(_ parts: LatencyParts) -> [(String, Double)] {
+    parts.named.map { ("latency/\($0.name)", $0.ms) }
   }
 }

@@ -97,6 +97,133 @@ public struct MaskedCategorical: Sendable {
     }
   }
 
+  /// The distribution for `mode` with one mask row per batch row.
+  ///
+  /// - Parameters:
+  ///   - outputs: logits or positive scores `[batch, actions]`.
+  ///   - mask: `[batch][actions]`, true = valid.
+  /// - Throws: `RLInputError` naming both shapes when `mask` is not `[batch][actions]`, or the
+  ///   row when a row masks every action.
+  public init(_ mode: MaskMode, outputs: Tensor, mask: [[Bool]]) throws {
+    let flat = try Self.flatten(mask: mask, outputs: outputs, caller: "init(_:outputs:mask:)")
+    self.init(mode, outputs: outputs, mask: flat)
+  }
+
+  /// The distribution for `mode` with a `[batch, actions]` tensor mask (1 = valid, 0 = masked).
+  ///
+  /// - Throws: `RLInputError` naming both shapes when the mask's shape is not the outputs', an
+  ///   entry that is neither 0 nor 1, or a row that masks every action.
+  public init(_ mode: MaskMode, outputs: Tensor, mask: Tensor) throws {
+    let flat = try Self.flatten(mask: mask, outputs: outputs, caller: "init(_:outputs:mask:)")
+    self.init(mode, outputs: outputs, mask: flat)
+  }
+
+  /// A masked softmax over `logits` `[batch, actions]` with one mask row per batch row
+  /// (`mask[row][action]`, true = valid).
+  ///
+  /// - Throws: `RLInputError` naming both shapes on a mismatch, or the row that masks every
+  ///   action.
+  public init(logits: Tensor, mask: [[Bool]]) throws {
+    let flat = try Self.flatten(mask: mask, outputs: logits, caller: "init(logits:mask:)")
+    self.init(logits: logits, mask: flat)
+  }
+
+  /// A masked softmax over `logits` `[batch, actions]` with a `[batch, actions]` tensor mask
+  /// (1 = valid, 0 = masked).
+  ///
+  /// - Throws: `RLInputError` naming both shapes on a mismatch, an entry that is neither 0 nor 1,
+  ///   or the row that masks every action.
+  public init(logits: Tensor, mask: Tensor) throws {
+    let flat = try Self.flatten(mask: mask, outputs: logits, caller: "init(logits:mask:)")
+    self.init(logits: logits, mask: flat)
+  }
+
+  /// The context filter (Eq. 2) on positive `scores` `[batch, actions]` with one mask row per
+  /// batch row (`mask[row][action]`, true = valid).
+  ///
+  /// - Throws: `RLInputError` naming both shapes on a mismatch, or the row that masks every
+  ///   action.
+  public init(scores: Tensor, mask: [[Bool]]) throws {
+    let flat = try Self.flatten(mask: mask, outputs: scores, caller: "init(scores:mask:)")
+    self.init(scores: scores, mask: flat)
+  }
+
+  /// The context filter (Eq. 2) on positive `scores` `[batch, actions]` with a
+  /// `[batch, actions]` tensor mask (1 = valid, 0 = masked).
+  ///
+  /// - Throws: `RLInputError` naming both shapes on a mismatch, an entry that is neither 0 nor 1,
+  ///   or the row that masks every action.
+  public init(scores: Tensor, mask: Tensor) throws {
+    let flat = try Self.flatten(mask: mask, outputs: scores, caller: "init(scores:mask:)")
+    self.init(scores: scores, mask: flat)
+  }
+
+  /// Checks a flat row-major mask against outputs `[batch, actions]`: the same number of
+  /// entries and at least one valid action per row. The throwing counterpart of the
+  /// preconditions of `init(logits:mask:)` for masks that come from outside (an environment).
+  ///
+  /// - Throws: `RLInputError` from `component`, naming `field` and both shapes or the row.
+  public static func validate(
+    mask: [Bool], outputsShape shape: [Int], component: String, field: String = "mask"
+  ) throws {
+    guard shape.count == 2, shape[1] > 0 else {
+      throw RLInputError(
+        component: component, field: "outputs",
+        reason: "has shape \(shape), expected [batch, actions] with actions ≥ 1")
+    }
+    let (batch, actions) = (shape[0], shape[1])
+    guard mask.count == batch * actions else {
+      throw RLInputError(
+        component: component, field: field,
+        reason: "has \(mask.count) entries, outputs of shape \(shape) need \(batch * actions)")
+    }
+    for row in 0..<batch where !mask[(row * actions)..<((row + 1) * actions)].contains(true) {
+      throw RLInputError(
+        component: component, field: field, reason: "row \(row) masks every action")
+    }
+  }
+
+  /// `mask` flattened row-major after checking it is `[batch][actions]` for `outputs`.
+  private static func flatten(mask: [[Bool]], outputs: Tensor, caller: String) throws -> [Bool] {
+    let component = "MaskedCategorical.\(caller)"
+    let lengths = Set(mask.map(\.count))
+    let maskShape =
+      lengths.count <= 1
+      ? "[\(mask.count), \(lengths.first ?? 0)]"
+      : "ragged (\(mask.count) rows of \(mask.map(\.count)) entries)"
+    guard outputs.rank == 2, mask.count == outputs.shape[0],
+      lengths.count <= 1, (lengths.first ?? outputs.shape.last) == outputs.shape.last
+    else {
+      throw RLInputError(
+        component: component, field: "mask",
+        reason: "has shape \(maskShape), outputs have shape \(outputs.shape)")
+    }
+    let flat = Array(mask.joined())
+    try validate(mask: flat, outputsShape: outputs.shape, component: component)
+    return flat
+  }
+
+  /// A 0/1 tensor `mask` flattened to Bools after checking it has `outputs`' shape.
+  private static func flatten(mask: Tensor, outputs: Tensor, caller: String) throws -> [Bool] {
+    let component = "MaskedCategorical.\(caller)"
+    guard mask.shape == outputs.shape, outputs.rank == 2 else {
+      throw RLInputError(
+        component: component, field: "mask",
+        reason: "has shape \(mask.shape), outputs have shape \(outputs.shape) (both must be "
+          + "[batch, actions])")
+    }
+    let values = mask.scalars
+    if let bad = values.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+      throw RLInputError(
+        component: component, field: "mask",
+        reason: "entry [\(bad / mask.shape[1]), \(bad % mask.shape[1])] is \(values[bad]); a "
+          + "tensor mask holds 1 (valid) or 0 (masked)")
+    }
+    let flat = values.map { $0 == 1 }
+    try validate(mask: flat, outputsShape: outputs.shape, component: component)
+    return flat
+  }
+
   /// Probabilities `[batch, actions]`, exactly 0 for masked actions.
   public var probabilities: Tensor {
     let p = logProbabilities.exp()
@@ -172,7 +299,8 @@ public struct MaskedCategorical: Sendable {
     if let mask {
       precondition(
         mask.count == batch * actions,
-        "MaskedCategorical.\(caller): mask has \(mask.count) entries, expected \(batch * actions)")
+        "MaskedCategorical.\(caller): mask has \(mask.count) entries, outputs of shape "
+          + "\(x.shape) need \(batch * actions)")
       for row in 0..<batch {
         var anyValid = false
         for a in 0..<actions where mask[row * actions + a] {

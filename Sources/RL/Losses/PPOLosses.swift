@@ -70,16 +70,12 @@ public enum PPOLoss {
     return 0.5 * maximum(unclipped, clipped).mean()
   }
 
-  /// Elementwise Huber `½d²` for `|d| ≤ δ`, `δ(|d| − ½δ)` beyond, with `d = V − R`.
-  ///
-  /// Written as `q · (d − ½q)` with `q = clamp(d, −δ, δ)`: both branches at once, gradient
-  /// `clamp(d, −δ, δ)`.
+  /// Elementwise Huber `½d²` for `|d| ≤ δ`, `δ(|d| − ½δ)` beyond, with `d = V − R`
+  /// (TensorModule's `huber` without reduction).
   ///
   /// - Returns: the same shape as `values`.
   public static func huberElementwise(values: Tensor, returns: Tensor, delta: Float) -> Tensor {
-    let d = values - returns
-    let q = d.clamped(min: -delta, max: delta)
-    return q * (d - 0.5 * q)
+    huber(values, returns, delta: delta, reduction: .none)
   }
 
   /// The Huber value loss `mean(huber_δ(V − R))` (the paper's critic loss, δ = 1).

@@ -24,8 +24,9 @@ public struct MAPPOUpdateStats: Sendable, Equatable {
   public var explainedVariance: Float = 0
   /// Global gradient norm before clipping (last minibatch).
   public var gradNorm: Float = 0
-  /// Mean and standard deviation of the raw (unnormalized) advantages over the batch.
+  /// Mean of the raw (unnormalized) advantages over the batch.
   public var advantageMean: Float = 0
+  /// Standard deviation of the raw (unnormalized) advantages over the batch.
   public var advantageStd: Float = 0
   /// Mean over the batch of log(number of valid actions): the entropy of uniform play over
   /// the valid targets, the ceiling `entropy` starts near and falls from as the policy learns.

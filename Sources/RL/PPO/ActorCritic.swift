@@ -1,8 +1,8 @@
 import SeededRandom
 import TensorModule
 
-/// CleanRL's discrete-action PPO agent: separate actor and critic MLPs (tanh hidden layers,
-/// orthogonal init with gain √2, actor head gain 0.01, critic head gain 1, zero biases).
+/// CleanRL's discrete-action PPO agent: separate actor and critic MLPs (tanh hidden layers by
+/// default, orthogonal init with gain √2, actor head gain 0.01, critic head gain 1, zero biases).
 ///
 /// Parameters are named `"actor.<layer>.weight"`, `"critic.<layer>.bias"`, ….
 public struct ActorCritic: ParameterVisitable {

@@ -68,7 +68,9 @@ public struct PPOAction: Sendable, Equatable {
 /// `update` runs `updateEpochs` epochs of `numMinibatches` shuffled minibatches of the
 /// clipped-surrogate loss with value clipping, an entropy bonus, per-minibatch advantage
 /// normalization and global-norm gradient clipping, on a `RolloutBuffer` whose advantages are
-/// computed. The learning rate is `optimizer.learningRate` (the trainer anneals it).
+/// computed. The learning rate is `optimizer.learningRate` (the trainer anneals it). The hidden
+/// activation is `config.activation`. Action masks are optional: `act(_:masks:using:)` samples
+/// only valid actions, and `update` applies the masks a buffer stores.
 public struct PPO: LearningAgent, Sendable {
   /// The hyperparameters.
   public let config: PPOConfig
@@ -101,7 +103,7 @@ public struct PPO: LearningAgent, Sendable {
     var initRNG = rng.split()
     agent = ActorCritic(
       observationDim: observationDim, actionCount: actionCount, hiddenSizes: config.hiddenSizes,
-      rng: &initRNG)
+      activation: config.activation, rng: &initRNG)
     optimizer = Adam(learningRate: config.learningRate, epsilon: config.adamEpsilon)
     self.rng = rng
   }
@@ -125,23 +127,52 @@ public struct PPO: LearningAgent, Sendable {
       actions: actions, logProbs: logProbs, values: policy.value(observations).scalars)
   }
 
+  /// Samples only valid actions: `act(_:using:)` with the logits of masked actions replaced by
+  /// `MaskedCategorical.maskedLogit` (−10⁹, so their probability is exactly 0). Log-probabilities
+  /// are over the valid actions; `update` trains on the same masks when the buffer stores them.
+  ///
+  /// - Parameters:
+  ///   - observations: `[batch, observationDim]`.
+  ///   - masks: `[batch * actionCount]`, row-major, true = valid; nil = every action valid.
+  /// - Throws: `RLInputError` when `masks` has the wrong length or a row has no valid action.
+  public func act(_ observations: Tensor, masks: [Bool]?, using rng: inout Xoshiro256) throws
+    -> PPOAction
+  {
+    guard let masks else { return act(observations, using: &rng) }
+    try MaskedCategorical.validate(
+      mask: masks, outputsShape: [observations.shape.first ?? 0, actionCount],
+      component: "PPO.act", field: "masks")
+    let policy = agent.detached()
+    let distribution = MaskedCategorical(logits: policy.logits(observations), mask: masks)
+    let actions = distribution.sample(using: &rng)
+    let logProbs = distribution.logProbability(of: actions).scalars
+    return PPOAction(
+      actions: actions, logProbs: logProbs, values: policy.value(observations).scalars)
+  }
+
   /// Critic values `[batch]` of `observations` `[batch, observationDim]` (no graph).
   public func values(_ observations: Tensor) -> [Float] {
     agent.critic.detached()(observations).scalars
   }
 
   /// One PPO update over the rollout in `buffer` (advantages computed): `updateEpochs` epochs
-  /// of shuffled minibatches, stopping early when `targetKL` is exceeded. The buffer is read
-  /// only; the collector resets it.
+  /// of shuffled minibatches, stopping early when `targetKL` is exceeded. When the buffer stores
+  /// action masks, the new log-probabilities and the entropy are those of the masked policy
+  /// (the one that acted). The buffer is read only; the collector resets it.
   ///
-  /// - Throws: `RLInputError` when the buffer's observations do not fit the agent or it holds
-  ///   fewer samples than `numMinibatches`.
+  /// - Throws: `RLInputError` when the buffer's observations or masks do not fit the agent or
+  ///   it holds fewer samples than `numMinibatches`.
   @discardableResult
   public mutating func update(_ buffer: inout RolloutBuffer) throws -> PPOUpdateStats {
     guard buffer.observationDim == observationDim else {
       throw RLInputError(
         component: "PPO.update", field: "buffer.observationDim",
         reason: "is \(buffer.observationDim), the agent's is \(observationDim)")
+    }
+    guard buffer.actionMaskSize == 0 || buffer.actionMaskSize == actionCount else {
+      throw RLInputError(
+        component: "PPO.update", field: "buffer.actionMaskSize",
+        reason: "is \(buffer.actionMaskSize), the agent has \(actionCount) actions")
     }
     guard buffer.count >= config.numMinibatches else {
       throw RLInputError(
@@ -210,7 +241,8 @@ public struct PPO: LearningAgent, Sendable {
     let advantages = Tensor(
       config.normAdv ? PPODiagnostics.normalized(rawAdvantages) : rawAdvantages)
 
-    let distribution = MaskedCategorical(logits: agent.logits(observations))
+    let masks = buffer.actionMaskSize > 0 ? buffer.gatherActionMasks(indices) : nil
+    let distribution = MaskedCategorical(logits: agent.logits(observations), mask: masks)
     let newLogProbs = distribution.logProbability(of: actions)
     let logRatio = newLogProbs - oldLogProbs
     let ratio = logRatio.exp()

@@ -1,3 +1,5 @@
+import TensorModule
+
 /// Hyperparameters of PPO with CleanRL's `ppo.py` names and defaults (CartPole-v1).
 public struct PPOConfig: Codable, Sendable, Equatable {
   /// Adam learning rate (initial value when annealed).
@@ -36,6 +38,8 @@ public struct PPOConfig: Codable, Sendable, Equatable {
   public var adamEpsilon: Float = 1e-5
   /// Hidden layer widths of the actor and of the critic.
   public var hiddenSizes: [Int] = [64, 64]
+  /// Hidden-layer activation of both networks (CleanRL: tanh; `.relu` is the common other).
+  public var activation: Activation = .tanh
 
   /// CleanRL's defaults.
   public init() {}

@@ -22,11 +22,15 @@ public struct PPOIterationLog: Sendable {
 /// Per iteration: anneal the learning rate, collect `numSteps` steps of `numEnvs` environments
 /// (same-step autoreset; truncated episodes bootstrap from the value of their final
 /// observation), compute GAE with terminated and truncated kept apart, then `learner.update`.
+///
+/// When `E` is an `ActionMaskedEnvironment`, every step reads the environments' masks, samples
+/// only valid actions, and stores the masks in the buffer so the update trains the same masked
+/// policy (SB3-contrib's MaskablePPO).
 public struct PPOTrainer<E: Environment>: Sendable
 where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
   /// The agent: networks, optimizer, config.
   public var learner: PPO
-  /// The vector environment.
+  /// The vector environment (`config.numEnvs` environments).
   public private(set) var envs: SyncVectorEnv<E>
   /// The current rollout.
   public private(set) var buffer: RolloutBuffer
@@ -40,18 +44,16 @@ where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
   private var nextObservations: [Float]
   private var startTime: ContinuousClock.Instant?
 
-  /// Creates the agent and the loop: the agent and the action-sampling stream get independent
-  /// seeds drawn from `seed`, and the environments are reset with `seed` (environment `i` gets
-  /// `seed + i`).
+  /// Creates the agent and the loop over `config.numEnvs` environments made by `makeEnv(index)`
+  /// (the number of environments is given only in `config`). The agent and the action-sampling
+  /// stream get independent seeds drawn from `seed`, and the environments are reset with `seed`
+  /// (environment `i` gets `seed + i`).
   ///
-  /// - Throws: `RLInputError` for an invalid config or mismatched `numEnvs`.
-  public init(config: PPOConfig, envs: SyncVectorEnv<E>, seed: UInt64) throws {
+  /// - Throws: `RLInputError` for an invalid config, `VectorEnvError` when the environments
+  ///   disagree on their observation size, or what `makeEnv` throws.
+  public init(config: PPOConfig, seed: UInt64, makeEnv: (Int) throws -> E) throws {
     try config.validate()
-    guard envs.numEnvs == config.numEnvs else {
-      throw RLInputError(
-        component: "PPOTrainer.init", field: "envs",
-        reason: "has \(envs.numEnvs) environments, config.numEnvs is \(config.numEnvs)")
-    }
+    let envs = try SyncVectorEnv(envs: (0..<config.numEnvs).map(makeEnv))
     var seeds = SplitMix64(seed: seed)
     learner = try PPO(
       config: config, observationDim: envs.observationDim,
@@ -59,7 +61,8 @@ where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
     rng = Xoshiro256(seed: seeds.next())
     self.envs = envs
     buffer = try RolloutBuffer(
-      numSteps: config.numSteps, numEnvs: config.numEnvs, observationDim: envs.observationDim)
+      numSteps: config.numSteps, numEnvs: config.numEnvs, observationDim: envs.observationDim,
+      actionMaskSize: envs.reportsActionMasks ? envs.singleActionSpace.n : 0)
     nextObservations = self.envs.reset(seed: seed).observations
   }
 
@@ -77,7 +80,8 @@ where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
     buffer.reset()
     for _ in 0..<config.numSteps {
       let observations = Tensor(shape: [numEnvs, observationDim], scalars: nextObservations)
-      let acted = learner.act(observations, using: &rng)
+      let masks = try envs.actionMasks()  // nil unless E reports masks
+      let acted = try learner.act(observations, masks: masks, using: &rng)
       let step = envs.step(acted.actions)
       var truncationValues = [Float](repeating: 0, count: numEnvs)
       for i in 0..<numEnvs where step.truncated[i] && !step.terminated[i] {
@@ -88,7 +92,8 @@ where E.Observation == [Float], E.Action == Int, E.ActionSpace == Discrete {
       try buffer.add(
         observations: nextObservations, actions: acted.actions, logProbs: acted.logProbs,
         rewards: step.rewards.map { Float($0) }, terminated: step.terminated,
-        truncated: step.truncated, values: acted.values, truncationValues: truncationValues)
+        truncated: step.truncated, values: acted.values, actionMasks: masks,
+        truncationValues: truncationValues)
       nextObservations = step.observations
       globalStep += numEnvs
       finished.append(contentsOf: step.finishedEpisodes)

@@ -49,21 +49,49 @@ extension Tensor {
   }
 }
 
-/// Mean squared error `mean((prediction - target)²)` as a rank-0 tensor.
+/// How a loss combines its elementwise terms (PyTorch's `reduction`).
+public enum LossReduction: String, Codable, Sendable, CaseIterable {
+  /// The mean of the terms, rank 0.
+  case mean
+  /// The sum of the terms, rank 0.
+  case sum
+  /// No reduction: the terms themselves, in the shape `prediction` and `target` broadcast to.
+  case none
+
+  /// Reduces elementwise loss `terms` (any shape).
+  public func callAsFunction(_ terms: Tensor) -> Tensor {
+    switch self {
+    case .mean: return terms.mean()
+    case .sum: return terms.sum()
+    case .none: return terms
+    }
+  }
+}
+
+/// Squared error `(prediction − target)²`, reduced by `reduction` (default: the mean).
 ///
 /// - Parameters:
 ///   - prediction: any shape.
 ///   - target: broadcastable to `prediction`; usually detached.
-public func mse(_ prediction: Tensor, _ target: Tensor) -> Tensor {
-  (prediction - target).squared().mean()
+public func mse(_ prediction: Tensor, _ target: Tensor, reduction: LossReduction = .mean)
+  -> Tensor
+{
+  reduction((prediction - target).squared())
 }
 
-/// Mean Huber loss with threshold `delta`: `½d²` for `|d| ≤ δ`, `δ(|d| − ½δ)` beyond.
+/// Huber loss with threshold `delta`, `½d²` for `|d| ≤ δ` and `δ(|d| − ½δ)` beyond
+/// (`d = prediction − target`), reduced by `reduction` (default: the mean).
 ///
 /// Written as `q · (d − ½q)` with `q = clamp(d, −δ, δ)`, which is both branches at once and
 /// differentiates to `clamp(d, −δ, δ)`.
-public func huber(_ prediction: Tensor, _ target: Tensor, delta: Float = 1) -> Tensor {
+///
+/// - Parameters:
+///   - prediction: any shape.
+///   - target: broadcastable to `prediction`; usually detached.
+public func huber(
+  _ prediction: Tensor, _ target: Tensor, delta: Float = 1, reduction: LossReduction = .mean
+) -> Tensor {
   let d = prediction - target
   let q = d.clamped(min: -delta, max: delta)
-  return (q * (d - q * 0.5)).mean()
+  return reduction(q * (d - q * 0.5))
 }
