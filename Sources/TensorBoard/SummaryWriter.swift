@@ -31,6 +31,7 @@ public final class SummaryWriter: Sendable {
     var buffer: [UInt8] = []
     var firstError: SummaryWriterError?
     var eventsWritten = 0
+    var secondsSpent = 0.0
   }
 
   /// The run folder.
@@ -91,6 +92,22 @@ public final class SummaryWriter: Sendable {
   /// Events appended so far (the version header included).
   public var eventsWritten: Int { state.withLock { $0.eventsWritten } }
 
+  /// Wall-clock seconds spent inside this writer so far (encoding, framing and file writes of
+  /// every call after `init`): its overhead on the run that logs.
+  public var secondsSpent: Double { state.withLock { $0.secondsSpent } }
+
+  /// Runs `body`, adding its wall-clock time to `secondsSpent`.
+  private func timed<T>(_ body: () throws -> T) rethrows -> T {
+    let start = ContinuousClock.now
+    defer {
+      let elapsed = ContinuousClock.now - start
+      let seconds =
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+      state.withLock { $0.secondsSpent += seconds }
+    }
+    return try body()
+  }
+
   /// Logs one scalar (stored as a 32-bit float, as TensorBoard does).
   public func scalar(_ tag: String, _ value: Double, step: Int, wallTime: Date = Date()) {
     scalars([(tag, value)], step: step, wallTime: wallTime)
@@ -99,6 +116,10 @@ public final class SummaryWriter: Sendable {
   /// Logs several scalars at one step, as one event.
   public func scalars(_ values: [(String, Double)], step: Int, wallTime: Date = Date()) {
     guard !values.isEmpty else { return }
+    timed { scalarsUntimed(values, step: step, wallTime: wallTime) }
+  }
+
+  private func scalarsUntimed(_ values: [(String, Double)], step: Int, wallTime: Date) {
     var summary = Tensorboard_Summary()
     summary.value = values.map { tag, value in
       var entry = Tensorboard_Summary.Value()
@@ -111,6 +132,10 @@ public final class SummaryWriter: Sendable {
 
   /// Logs a Markdown text (TensorBoard's Text tab), e.g. a run's config.
   public func text(_ tag: String, _ markdown: String, step: Int = 0, wallTime: Date = Date()) {
+    timed { textUntimed(tag, markdown, step: step, wallTime: wallTime) }
+  }
+
+  private func textUntimed(_ tag: String, _ markdown: String, step: Int, wallTime: Date) {
     var metadata = Tensorboard_SummaryMetadata()
     metadata.pluginData.pluginName = "text"
     metadata.dataClass = .tensor
@@ -128,14 +153,20 @@ public final class SummaryWriter: Sendable {
 
   /// Writes the buffered events to the file; throws the first error met since opening.
   public func flush() throws {
-    try state.withLock { s in
-      Self.write(&s, path: fileURL.path)
-      if let error = s.firstError { throw error }
+    try timed {
+      try state.withLock { s in
+        Self.write(&s, path: fileURL.path)
+        if let error = s.firstError { throw error }
+      }
     }
   }
 
   /// Flushes and closes the file; later events are dropped. Idempotent.
   public func close() throws {
+    try timed { try closeUntimed() }
+  }
+
+  private func closeUntimed() throws {
     try state.withLock { s in
       Self.write(&s, path: fileURL.path)
       if let handle = s.handle {

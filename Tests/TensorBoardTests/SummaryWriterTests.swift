@@ -55,6 +55,24 @@ struct SummaryWriterTests {
     try writer.close()  // idempotent
   }
 
+  /// The writer's own time (its overhead on the run) grows with what it writes and stays far
+  /// below the wall time around it.
+  @Test func countsTheSecondsSpentInsideIt() throws {
+    let writer = try SummaryWriter(directory: try temporaryDirectory())
+    let afterOpen = writer.secondsSpent
+    let start = ContinuousClock.now
+    for step in 1...200 { writer.scalars([("a", Double(step)), ("b", 1)], step: step) }
+    try writer.flush()
+    let afterWrites = writer.secondsSpent
+    try writer.close()
+    let elapsed = ContinuousClock.now - start
+    #expect(afterWrites > afterOpen)
+    #expect(writer.secondsSpent >= afterWrites)
+    let around =
+      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    #expect(writer.secondsSpent - afterOpen <= around)
+  }
+
   @Test func replacesAnEarlierRunsEventFiles() throws {
     let run = try temporaryDirectory()
     let first = try SummaryWriter(directory: run)
