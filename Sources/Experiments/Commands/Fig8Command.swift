@@ -15,7 +15,7 @@ struct Fig8Command: ParsableCommand {
       + "and DDPG; writes results/fig8/.",
     discussion: """
       Each series dispatches in its own simulator (MAPPO: an eAP's decision with the shared \
-      actor and the Eq. 2 filter; AC: the central agent's softmax over all targets; DDPG: its \
+      actor and the Eq. 2 filter; AC: the central agent's softmax over the valid targets; DDPG: its \
       scores and the argmax over valid targets). One inference = one DispatchPolicy.choose call, \
       timed with the wall clock; rounds of the three series are interleaved slot by slot so \
       machine noise hits all alike. Measure in release builds (swift run -c release experiment \
@@ -188,7 +188,7 @@ enum Fig8Experiment {
         + "build, one OpenBLAS thread, Swift + OpenBLAS), summed over "
         + "\(config.inferencesPerRound) consecutive decisions; the paper's come from TensorFlow "
         + "1.14 on VMs. All three actors have the same 256-128-32 shape, so the differences are "
-        + "the decision rule (Eq. 2 filter and sampling, softmax sampling over all targets, "
+        + "the decision rule (Eq. 2 filter and sampling, softmax sampling over the valid targets, "
         + "argmax of scores), not network size")
     summary.notes.append(
       "the networks are freshly initialized: inference cost does not depend on the weights' "

@@ -131,8 +131,9 @@ enum SweepFigure {
       "every series runs with the same orchestrator ("
         + "\(config.training.environment.orchestration.orchestrator.rawValue)), hybrid dequeue "
         + "and urgent rescheduling; MAPPO: distributed decisions with cross-cluster routing and "
-        + "the Eq. 2 filter; AC and DDPG: one central agent, no cross-cluster, no filter, "
-        + "centralized decision latency (SPEC 3.8: "
+        + "the Eq. 2 filter; AC and DDPG: one central agent, no cross-cluster, no Eq. 2 filter "
+        + "(AC samples from a softmax over the valid targets, DDPG takes the argmax of its "
+        + "scores over them), centralized decision latency (SPEC 3.8: "
         + "\(Int(config.training.environment.dispatch.centralLinkLatencyMs)) ms each way to the "
         + "central decision-maker, which serves decisions one at a time)",
       config.decisionTimeMs.map { "per-decision inference time fixed at \($0) ms" }
