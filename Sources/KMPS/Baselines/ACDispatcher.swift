@@ -11,7 +11,8 @@ import TensorModule
 /// neighbouring clusters' nodes).
 ///
 /// F belongs to the environment (SPEC §3.6), and every other learned dispatcher acts within it:
-/// MAPPO and single-agent PPO through Eq. 2, DDPG by its argmax over the valid targets. An AC
+/// MAPPO and single-agent PPO through their mask (fig7's is this same logit mask; Eq. 2 is the
+/// other option), DDPG by its argmax over the valid targets. An AC
 /// sampling outside F had ~70% of its decisions redirected to the cloud at 19 targets and never
 /// learned (an invalid pick and a cloud pick end the same way), which made it a weakened
 /// reference rather than a centralized single agent.
