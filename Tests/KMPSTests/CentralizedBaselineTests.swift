@@ -7,9 +7,10 @@ import Testing
 
 /// The AC and DDPG dispatch baselines learn on a tiny system where the right choice is
 /// clear-cut: one cluster of three edge nodes, each hosting one of three services, and a cloud
-/// 1.5 s away (every cloud dispatch misses its 0.5–1 s budget). Random valid dispatch sends half
-/// of the requests to the cloud; an untrained AC (uniform over the four targets, no context
-/// filter) three quarters; a trained agent sends each request to the node hosting its service.
+/// 1.5 s away (every cloud dispatch misses its 0.5–1 s budget). The mask leaves two valid
+/// targets per request, the node hosting its service and the cloud, so random valid dispatch and
+/// an untrained AC (near-uniform over them) send about half of the requests to the cloud; a
+/// trained agent sends each request to its service's node.
 enum TinyDispatchSystem {
   static func training(episodes: Int) -> DispatchTrainingConfig {
     var env = EdgeCloudConfig()
@@ -89,12 +90,15 @@ enum TinyDispatchSystem {
     let random = try TinyDispatchSystem.evaluate(.ac, training) {
       RandomValidPolicy(seed: 7, allowCrossCluster: false)
     }
-    // The untrained agent is worse than random (it picks invalid targets), so only learning
-    // can lift it above random.
-    #expect(initial < random - 0.1, "untrained \(initial), random \(random)")
-    #expect(trained > random + 0.15, "trained \(trained), random \(random)")
-    #expect(result.episodes.count == 30)
     print("AC tiny: trained \(trained), untrained \(initial), random \(random)")
+    // Masked, the untrained agent already plays like random valid dispatch: only learning to
+    // prefer the service's node over the cloud lifts it above both (a sign-flipped policy
+    // gradient learns the cloud and ends below them).
+    #expect(
+      trained > max(random, initial) + 0.15,
+      "trained \(trained), untrained \(initial), random \(random)")
+    #expect(result.episodes.count == 30)
+    #expect(result.episodes.allSatisfy { $0.invalidShare == 0 })
   }
 
   @Test func ddpgBeatsRandomDispatchAfterBriefTraining() throws {
@@ -125,6 +129,47 @@ enum TinyDispatchSystem {
     #expect(
       trained > max(random, initial) + 0.15,
       "trained \(trained), untrained \(initial), random \(random)")
+  }
+
+  /// An actor whose logits favour node 0 over nodes 1–2 over the cloud ([5, 0, 0, −5]: zero
+  /// weights, output bias set): acting greedily within the mask it sends each request to the
+  /// node hosting its service (node 0 only for service 0), where an unmasked argmax would send
+  /// every request to node 0, two thirds of them invalid. Sampling never leaves the mask
+  /// either, and the log keeps each decision's mask.
+  @Test func acActsWithinTheMask() throws {
+    let training = TinyDispatchSystem.training(episodes: 1)
+    let env = training.environment(for: CentralizedAgentKind.ac.series)
+    let probe = try training.episodeSimulator(
+      env, slots: 40, loadFraction: 1, profile: .steady, seed: 5, trace: nil)
+    let a2c = try A2C(
+      config: TinyDispatchSystem.baselines().a2c, observationDim: probe.observationSize,
+      actionCount: 4, seed: 11)
+    var actor = a2c.networks.actor
+    let last = actor.layers.count - 1
+    actor.updateParameters { name, p in
+      let bias = name == "\(last).bias"
+      p.assign(bias ? Tensor([5, 0, 0, -5]) : Tensor(repeating: 0, shape: p.shape))
+    }
+    for acting in [ActingMode.greedy, .sample] {
+      var sim = try training.episodeSimulator(
+        env, slots: 40, loadFraction: 1, profile: .steady, seed: 5, trace: nil)
+      sim.logsRequestOutcomes = true
+      var d = ACDispatcher(
+        actor: actor, actionCount: 4, acting: acting, record: true, rewards: env.rewards,
+        seed: 2)
+      sim.run(dispatch: &d)
+      let m = sim.metrics
+      #expect(m.decisions > 20 && m.invalidActions == 0, "\(acting): \(m.invalidActions)")
+      let log = try #require(d.log)
+      #expect(log.actionMasks.count == log.count * 4)
+      #expect((0..<log.count).allSatisfy { log.actionMask($0)[log.actions[$0]] })
+      if acting == .greedy {
+        // Every valid node beats the cloud's −5: the cloud only when no node was valid.
+        let cloudPicks = log.actions.indices.filter { log.actions[$0] == 3 }
+        #expect(cloudPicks.allSatisfy { !log.actionMask($0)[0..<3].contains(true) })
+        #expect(cloudPicks.count < log.count)
+      }
+    }
   }
 
   @Test func decisionLogCreditsRequestOutcomes() throws {

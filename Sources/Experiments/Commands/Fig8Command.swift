@@ -14,8 +14,8 @@ struct Fig8Command: ParsableCommand {
     abstract: "Dispatch inference latency (20 consecutive decisions per round) of MAPPO, AC "
       + "and DDPG; writes results/fig8/.",
     discussion: """
-      Each series dispatches in its own simulator (MAPPO: an eAP's decision with the shared \
-      actor and the Eq. 2 filter; AC: the central agent's softmax over all targets; DDPG: its \
+      Each series dispatches in its own simulator (MAPPO: an eAP's decision with fig7's shared \
+      actor within the mask; AC: the central agent's softmax over the valid targets; DDPG: its \
       scores and the argmax over valid targets). One inference = one DispatchPolicy.choose call, \
       timed with the wall clock; rounds of the three series are interleaved slot by slot so \
       machine noise hits all alike. Measure in release builds (swift run -c release experiment \
@@ -187,9 +187,12 @@ enum Fig8Experiment {
       "absolute values are ours: the wall clock of one DispatchPolicy.choose call (release "
         + "build, one OpenBLAS thread, Swift + OpenBLAS), summed over "
         + "\(config.inferencesPerRound) consecutive decisions; the paper's come from TensorFlow "
-        + "1.14 on VMs. All three actors have the same 256-128-32 shape, so the differences are "
-        + "the decision rule (Eq. 2 filter and sampling, softmax sampling over all targets, "
-        + "argmax of scores), not network size")
+        + "1.14 on VMs. MAPPO's actor is fig7's, \(SweepFigure.actorShape(config.sweep.training)); "
+        + "AC's and DDPG's are \(SweepFigure.dims(config.sweep.baselines.a2c.hiddenSizes)) / "
+        + "\(SweepFigure.dims(config.sweep.baselines.ddpg.hiddenSizes)) MLPs over the whole "
+        + "observation. The differences are network shape and decision rule (MAPPO samples "
+        + "within \(SweepFigure.maskRule(config.sweep.training.mappo.maskMode)), AC samples from "
+        + "a softmax over the valid targets, DDPG takes the argmax of its scores over them)")
     summary.notes.append(
       "the networks are freshly initialized: inference cost does not depend on the weights' "
         + "values, and the paper's convergence over rounds is a training effect that a "

@@ -7,9 +7,11 @@ import TensorModule
 
 /// The dispatchers compared in Figs. 8–12.
 enum DispatchSweepSeries: String, Codable, Sendable, CaseIterable {
-  /// KMPS' MAPPO dispatch: shared actor per eAP (distributed), Eq. 2 filter, cross-cluster.
+  /// KMPS' MAPPO dispatch (fig7's dispatcher): shared actor per eAP (distributed), acting within
+  /// the mask F, cross-cluster.
   case mappo = "MAPPO"
-  /// Centralized single-agent advantage actor-critic, no filter, no cross-cluster.
+  /// Centralized single-agent advantage actor-critic, softmax over the valid targets (logit
+  /// mask, no Eq. 2 filter), no cross-cluster.
   case ac = "AC"
   /// Centralized single-agent DDPG, argmax over valid targets, no cross-cluster.
   case ddpg = "DDPG"

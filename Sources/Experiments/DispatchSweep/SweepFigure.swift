@@ -2,6 +2,7 @@ import ArgumentParser
 import Envs
 import Foundation
 import KMPS
+import RL
 
 /// Options of the load-sweep figures (Figs. 9–12) beside the shared ones.
 struct SweepFigureOptions: ParsableArguments {
@@ -130,9 +131,12 @@ enum SweepFigure {
         + "\(config.evaluationSlots)-slot steady episode per load; figs 9-12 share this sweep",
       "every series runs with the same orchestrator ("
         + "\(config.training.environment.orchestration.orchestrator.rawValue)), hybrid dequeue "
-        + "and urgent rescheduling; MAPPO: distributed decisions with cross-cluster routing and "
-        + "the Eq. 2 filter; AC and DDPG: one central agent, no cross-cluster, no filter, "
-        + "centralized decision latency (SPEC 3.8: "
+        + "and urgent rescheduling; MAPPO: distributed decisions with cross-cluster routing, "
+        + "\(actorShape(config.training)), sampled within \(maskRule(config.training.mappo.maskMode)); "
+        + "AC and DDPG: one central agent with a \(dims(config.baselines.a2c.hiddenSizes)) / "
+        + "\(dims(config.baselines.ddpg.hiddenSizes)) MLP over the observation, no cross-cluster, "
+        + "no Eq. 2 filter (AC samples from a softmax over the valid targets, DDPG takes the "
+        + "argmax of its scores over them), centralized decision latency (SPEC 3.8: "
         + "\(Int(config.training.environment.dispatch.centralLinkLatencyMs)) ms each way to the "
         + "central decision-maker, which serves decisions one at a time)",
       config.decisionTimeMs.map { "per-decision inference time fixed at \($0) ms" }
@@ -152,6 +156,28 @@ enum SweepFigure {
     }
     if quick { notes.append("--quick: tiny budget, numbers are not meaningful") }
     return notes
+  }
+
+  /// How MAPPO keeps its decisions within the mask F, for notes.
+  static func maskRule(_ mode: MaskMode) -> String {
+    switch mode {
+    case .logits: return "a -inf logit mask over F"
+    case .contextFilter: return "the Eq. 2 context filter over F"
+    }
+  }
+
+  /// MAPPO's actor, for notes: fig7's per-target scorer or the paper's MLP.
+  static func actorShape(_ training: DispatchTrainingConfig) -> String {
+    let hidden = dims(training.mappo.actorHiddenSizes)
+    switch training.actor {
+    case .perTarget: return "a \(hidden) scorer shared by the targets (one row per target)"
+    case .mlp: return "a \(hidden) MLP over the observation"
+    }
+  }
+
+  /// "256-128-32" for hidden widths.
+  static func dims(_ sizes: [Int]) -> String {
+    sizes.map(String.init).joined(separator: "-")
   }
 
   /// "a 1.0, b 2.0" for the given series' values.

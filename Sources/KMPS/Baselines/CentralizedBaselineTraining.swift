@@ -6,7 +6,8 @@ import TensorModule
 
 /// The centralized single-agent dispatch baselines of the paper's Figs. 8–11 (SPEC §4).
 public enum CentralizedAgentKind: String, Codable, Sendable, CaseIterable {
-  /// Advantage actor-critic (`RL.A2C`), softmax over all targets, no context filter.
+  /// Advantage actor-critic (`RL.A2C`), softmax over the valid targets (logit mask), no Eq. 2
+  /// context filter.
   case ac = "AC"
   /// DDPG (`RL.DDPG`): scores every target, argmax over the valid ones.
   case ddpg = "DDPG"
@@ -325,7 +326,9 @@ struct Learner {
     let steps = a2c.config.numSteps
     let count = log.count
     guard count >= steps else { return [:] }
-    var batch = try A2CBatch(config: a2c.config, observationDim: log.observationDim)
+    var batch = try A2CBatch(
+      config: a2c.config, observationDim: log.observationDim,
+      actionMaskSize: log.actionMaskSize)
     var last: A2CUpdateStats?
     let chunks = count / steps
     let first = count % steps
@@ -342,7 +345,8 @@ struct Learner {
         try batch.rollout.add(
           observations: Array(log.observation(k)), actions: [log.actions[k]], logProbs: [0],
           rewards: [log.rewards[k]], terminated: [false], truncated: [false],
-          values: [values[i]])
+          values: [values[i]],
+          actionMasks: log.actionMaskSize > 0 ? log.actionMask(k) : nil)
       }
       let next = min(start + steps, count - 1)
       batch.lastObservations = Array(log.observation(next))

@@ -13,12 +13,16 @@ public struct CentralizedDecisionLog: Sendable {
   public let observationDim: Int
   /// Floats per stored action vector (DDPG's target scores; 0 for discrete agents).
   public let actionVectorDim: Int
+  /// Entries per stored action mask (the target count; 0 = masks not stored).
+  public let actionMaskSize: Int
   /// Observations `[count * observationDim]`, in decision order.
   public private(set) var observations: [Float] = []
   /// The targets taken `[count]`.
   public private(set) var actions: [Int] = []
   /// The action vectors the agent emitted `[count * actionVectorDim]`.
   public private(set) var actionVectors: [Float] = []
+  /// The masks F the decisions were taken under `[count * actionMaskSize]`, true = valid.
+  public private(set) var actionMasks: [Bool] = []
   /// Rewards `[count]` (complete once the episode has ended).
   public private(set) var rewards: [Float] = []
   private let weights: RewardConfig
@@ -28,20 +32,25 @@ public struct CentralizedDecisionLog: Sendable {
   private var outcomeCursor = 0
 
   /// An empty log for observations of `observationDim` floats.
-  public init(observationDim: Int, actionVectorDim: Int = 0, rewards: RewardConfig) {
+  public init(
+    observationDim: Int, actionVectorDim: Int = 0, actionMaskSize: Int = 0,
+    rewards: RewardConfig
+  ) {
     self.observationDim = observationDim
     self.actionVectorDim = actionVectorDim
+    self.actionMaskSize = actionMaskSize
     weights = rewards
   }
 
   /// Decisions recorded.
   public var count: Int { actions.count }
 
-  /// Records one decision. Call `credit(_:)` first (an id in the outcome log may be reused by
-  /// this very decision).
+  /// Records one decision; `mask` is required when the log stores masks. Call `credit(_:)`
+  /// first (an id in the outcome log may be reused by this very decision).
   public mutating func record(
     observation: UnsafeBufferPointer<Float>, action: Int,
-    actionVector: UnsafeBufferPointer<Float>?, requestID: Int32, overloaded: Bool
+    actionVector: UnsafeBufferPointer<Float>?, mask: UnsafeBufferPointer<Bool>? = nil,
+    requestID: Int32, overloaded: Bool
   ) {
     precondition(observation.count == observationDim, "CentralizedDecisionLog: observation size")
     observations.append(contentsOf: observation)
@@ -50,6 +59,10 @@ public struct CentralizedDecisionLog: Sendable {
       precondition(
         actionVector?.count == actionVectorDim, "CentralizedDecisionLog: action vector size")
       actionVectors.append(contentsOf: actionVector!)
+    }
+    if actionMaskSize > 0 {
+      precondition(mask?.count == actionMaskSize, "CentralizedDecisionLog: mask size")
+      actionMasks.append(contentsOf: mask!)
     }
     rewards.append(overloaded ? Float(weights.overloadWeight) : 0)
     // A rescheduled request's earlier decision keeps only its overload term.
@@ -88,11 +101,17 @@ public struct CentralizedDecisionLog: Sendable {
     actionVectors[(i * actionVectorDim)..<((i + 1) * actionVectorDim)]
   }
 
+  /// Action mask `i` (`0..<count`), `[actionMaskSize]`, indexed by target.
+  public func actionMask(_ i: Int) -> [Bool] {
+    Array(actionMasks[(i * actionMaskSize)..<((i + 1) * actionMaskSize)])
+  }
+
   /// Empties the log (keeping its storage).
   public mutating func removeAll() {
     observations.removeAll(keepingCapacity: true)
     actions.removeAll(keepingCapacity: true)
     actionVectors.removeAll(keepingCapacity: true)
+    actionMasks.removeAll(keepingCapacity: true)
     rewards.removeAll(keepingCapacity: true)
     openRequests.removeAll(keepingCapacity: true)
     outcomeCursor = 0
