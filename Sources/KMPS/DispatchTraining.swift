@@ -263,8 +263,9 @@ extension DispatchTrainingConfig {
   /// The KMPS training setup of the paper's Fig. 7: the KMPS environment (hybrid dequeue on eAPs
   /// and nodes, urgent rescheduling), MAPPO with the settings that make it learn (see the
   /// comments inside and the README's deviations), a low-to-high-load curriculum, 50 recorded
-  /// 200-slot episodes at 600 req/s with bursts, HPA orchestration and per-request reward
-  /// credit with a critic that sees the request; `quick` is the smoke-test budget.
+  /// 200-slot episodes at 600 req/s with bursts, HPA orchestration (or, with the orchestrator
+  /// set to `agent`, GPO as configured in `gpo`) and per-request reward credit with a critic
+  /// that sees the request; `quick` is the smoke-test budget.
   public static func kmps(quick: Bool = false) -> DispatchTrainingConfig {
     var env = EdgeCloudConfig()
     env.dispatch.eapDequeue = .hybrid
