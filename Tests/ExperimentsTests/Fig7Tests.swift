@@ -240,10 +240,13 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
     let updates = Double(frames / 3)
     for series in ["KMPS", "B3 single-agent PPO"] {
       let entry = try #require(document.series[series])
+      let perSeed = Double(frames)
       #expect(
-        entry["gpo_decisions_per_seed"] == .array([.number(Double(frames)), .number(Double(frames))]),
+        entry["gpo_decisions_per_seed"] == .array([.number(perSeed), .number(perSeed)]),
         "\(series)")
-      #expect(entry["gpo_updates_per_seed"] == .array([.number(updates), .number(updates)]), "\(series)")
+      #expect(
+        entry["gpo_updates_per_seed"] == .array([.number(updates), .number(updates)]),
+        "\(series)")
       #expect(entry["gpo_transitions_per_update"] == .array([.number(3)]), "\(series)")
     }
     #expect(document.notes.contains { $0.contains("references cannot learn a GPO") })
@@ -291,11 +294,13 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
     let cases: [(String, [String])] = [
       (#"{"orchestration": "kubernetes"}"#, ["orchestration", "kubernetes", "hpa or gpo"]),
       (
-        #"{"orchestration": "gpo", "training": {"environment": {"orchestration": {"orchestrator": "greedy"}}}}"#,
+        #"{"orchestration": "gpo", "training": {"environment": "#
+          + #"{"orchestration": {"orchestrator": "greedy"}}}}"#,
         ["training.environment.orchestration.orchestrator", "greedy"]
       ),
       (
-        #"{"orchestration": "gpo", "training": {"gpo": {"updateAtEpisodeEnd": false, "updateEveryFrames": 0}}}"#,
+        #"{"orchestration": "gpo", "training": {"gpo": "#
+          + #"{"updateAtEpisodeEnd": false, "updateEveryFrames": 0}}}"#,
         ["gpo.updateEveryFrames"]
       ),
     ]

@@ -399,11 +399,12 @@ enum Fig7Experiment {
           ? "it updates at the end of every episode"
           : "it keeps its transitions across episodes and updates on every "
             + "\(gpo.updateEveryFrames) frame decisions "
-            + "(\(gpo.updateEveryFrames * gpo.agent.selectedNodes) actions), as many as one fig16 episode gives (\(fig16Frames) frames)")
+            + "(\(gpo.updateEveryFrames * gpo.agent.selectedNodes) actions), as many as one "
+            + "fig16 episode gives (\(fig16Frames) frames)")
         + "; a frame every \(config.training.environment.timing.frameEverySlots) slots, "
-        + "\(recorded.framesPerEpisode) per recorded episode. The references cannot learn a GPO orchestrator and run "
-        + "Kubernetes HPA, so learned series and references differ by orchestration as well as "
-        + "dispatch; the held-out scores use each series' trained GPO with deterministic actions")
+        + "\(recorded.framesPerEpisode) per recorded episode. The references cannot learn a GPO "
+        + "orchestrator and run Kubernetes HPA, so learned series and references differ by "
+        + "orchestration as well as dispatch; the held-out scores use each series' trained GPO with deterministic actions")
   }
 
   /// The data.csv extras of one reference episode: what a heuristic has of a learned episode's.

@@ -145,8 +145,8 @@ enum Fig7Claims {
     }
     summary.notes.append(
       "dashed: references on exactly the learned series' episodes, in their environment "
-        + "(cross-cluster routing, hybrid dequeue, rescheduling; HPA orchestration, which is the learned "
-        + "series' own unless they learn GPO): "
+        + "(cross-cluster routing, hybrid dequeue, rescheduling; HPA orchestration, which is "
+        + "the learned series' own unless they learn GPO): "
         + "uniformly random valid dispatch (where an untrained policy starts), least-utilized "
         + "node and the queue-aware heuristic (earliest estimated finish, deadline-feasible "
         + "first); and the per-episode upper bound of any policy (LP relaxation)")
