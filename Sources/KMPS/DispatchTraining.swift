@@ -45,9 +45,6 @@ public struct DispatchSeries: Codable, Sendable, Equatable {
   /// Distributed decisions at each eAP, or centralized ones (SPEC §3.8: global state gathered
   /// over the links, one central decision-maker).
   public var decisionMode: DecisionMode
-  /// Frame-level orchestration of this series; nil = the training environment's
-  /// (`environment.orchestration.orchestrator`).
-  public var orchestration: OrchestratorKind? = nil
 
   /// KMPS: dual buffer, cross-cluster, MAPPO, distributed.
   public static let kmps = DispatchSeries(
@@ -73,15 +70,13 @@ public struct DispatchSeries: Codable, Sendable, Equatable {
     learner: LearnerMode,
     crossCluster: Bool,
     agents: AgentKind,
-    decisionMode: DecisionMode,
-    orchestration: OrchestratorKind? = nil
+    decisionMode: DecisionMode
   ) {
     self.name = name
     self.learner = learner
     self.crossCluster = crossCluster
     self.agents = agents
     self.decisionMode = decisionMode
-    self.orchestration = orchestration
   }
 }
 
@@ -151,11 +146,31 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
   /// rollouts train as one batch; the episode's throughput is their mean; the actor is picked
   /// up once per episode, before its first rollout.
   public var rolloutsPerEpisode: Int = 1
+  /// The GPO orchestrator every learned series trains alongside its dispatcher when
+  /// `environment.orchestration.orchestrator` is `agent` (`"gpo"`); unused otherwise.
+  public var gpo: GPOOrchestrationConfig = .kmps(
+    actionsPerFrame: OrchestrationConfig().actionsPerFrame)
 
   /// Throws `KMPSConfigError` naming the first impossible field.
   public func validate() throws {
     try environment.validate()
     try mappo.validate()
+    do {
+      try gpo.validate()
+    } catch let error as RLInputError {
+      let path = error.component == "GPOOrchestrationConfig" ? "gpo" : "gpo.agent"
+      throw KMPSConfigError(field: "\(path).\(error.field)", reason: error.reason)
+    }
+    if environment.orchestration.orchestrator == .agent,
+      gpo.agent.selectedNodes > environment.orchestration.actionsPerFrame
+    {
+      // Not an impossibility for GPO, but then GPO would act more per frame than the
+      // heuristics it is compared with.
+      throw KMPSConfigError(
+        field: "gpo.agent.selectedNodes",
+        reason: "must be ≤ environment.orchestration.actionsPerFrame "
+          + "(\(environment.orchestration.actionsPerFrame)), got \(gpo.agent.selectedNodes)")
+    }
     func positive(_ value: Int, _ field: String) throws {
       guard value >= 1 else { throw KMPSConfigError(field: field, reason: "must be ≥ 1") }
     }
@@ -189,7 +204,6 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
     var env = environment
     env.dispatch.crossCluster = series.crossCluster
     env.dispatch.decisionMode = series.decisionMode
-    if let orchestration = series.orchestration { env.orchestration.orchestrator = orchestration }
     if series.decisionMode == .centralized {
       // The central agent's own inference is as fast as an eAP's; what it adds is the global
       // state round trip and the queueing of one central decision-maker.
@@ -234,10 +248,12 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
     weightSyncEverySlots: Int,
     warmupPlacementSlots: Int,
     centralizedCritic: CriticView = .globalStateWithAgentID,
-    actor: DispatchActor = .mlp
+    actor: DispatchActor = .mlp,
+    gpo: GPOOrchestrationConfig = .kmps(actionsPerFrame: OrchestrationConfig().actionsPerFrame)
   ) {
     self.centralizedCritic = centralizedCritic
     self.actor = actor
+    self.gpo = gpo
     self.environment = environment
     self.mappo = mappo
     self.curriculum = curriculum
@@ -255,17 +271,23 @@ extension DispatchTrainingConfig {
   /// The KMPS training setup of the paper's Fig. 7: the KMPS environment (hybrid dequeue on eAPs
   /// and nodes, urgent rescheduling), MAPPO with the settings that make it learn (see the
   /// comments inside and the README's deviations), a low-to-high-load curriculum, 50 recorded
-  /// 200-slot episodes at 600 req/s with bursts, HPA orchestration and per-request reward
-  /// credit with a critic that sees the request; `quick` is the smoke-test budget.
+  /// 200-slot episodes at 600 req/s with bursts, HPA orchestration (or, with the orchestrator
+  /// set to `agent`, GPO as configured in `gpo`) and per-request reward credit with a critic
+  /// that sees the request; `quick` is the smoke-test budget.
   public static func kmps(quick: Bool = false) -> DispatchTrainingConfig {
     var env = EdgeCloudConfig()
     env.dispatch.eapDequeue = .hybrid
     env.dispatch.nodeDequeue = .hybrid
     env.dispatch.urgentRescheduling = true
-    // Fig. 7 compares dispatch schemes: every series and every reference runs under the same
-    // Kubernetes HPA, so the curves differ by dispatch alone. GPO is studied in fig16 (with
-    // 200-slot episodes and 100-slot frames it would act about once per episode here).
+    // Fig. 7 compares dispatch schemes: every series runs the same orchestrator, so the curves
+    // differ by dispatch alone (fig7's `orchestration` sets this: hpa or gpo; see `gpo` below).
     env.orchestration.orchestrator = .hpa
+    // GPO as in fig16 (one setup for both figures), but fig7's 200-slot episodes hold one
+    // frame each, against fig16's 32: transitions are kept across episodes and every update
+    // trains on as many as one fig16 episode gives.
+    var gpo = GPOOrchestrationConfig.kmps(actionsPerFrame: env.orchestration.actionsPerFrame)
+    gpo.updateAtEpisodeEnd = false
+    gpo.updateEveryFrames = EdgeCloudConfig().timing.framesPerEpisode
     var mappo = MAPPOConfig()
     // What makes the dispatcher learn (issue 14's ablations; README "Deviations"):
     // - per-request credit judged on its own (γ = λ = 0): a decision's reward is its request's
@@ -305,7 +327,7 @@ extension DispatchTrainingConfig {
       loadRequestsPerSecond: 600, profile: .bursts,
       reward: .request,
       weightSyncEverySlots: 20, warmupPlacementSlots: quick ? 400 : 1200,
-      centralizedCritic: .globalStateWithObservation, actor: .perTarget)
+      centralizedCritic: .globalStateWithObservation, actor: .perTarget, gpo: gpo)
   }
 }
 
@@ -549,7 +571,7 @@ public enum DispatchTraining {
     var gpo: GPOOrchestration? =
       orchestration == .agent
       ? try GPOOrchestration(
-        variant: .gpo, simulator: sim, seed: episodeSeed(seed, phase: 8, episode: 0))
+        config: config.gpo, simulator: sim, seed: episodeSeed(seed, phase: 8, episode: 0))
       : nil
 
     /// One episode: act (picking up weights), hand the batch over, measure. With several
@@ -707,15 +729,25 @@ extension DispatchTraining {
   /// Scores a trained actor on `episodes` episodes of seed stream `phase` (seeds the training
   /// never saw when `phase` differs from the training phases 1 and 2), without recording or
   /// learning: sampled or greedy (`acting`) decisions, the series' environment, and its
-  /// heuristic orchestration (HPA where the series would learn GPO).
+  /// orchestration. Where the series learned GPO, `orchestrator` (the trained one) acts with
+  /// deterministic actions and does not learn, as fig16 scores it; without one, HPA.
   ///
   /// - Returns: the throughput of every episode, in order.
   public static func evaluate(
     policy: MAPPOPolicy, series: DispatchSeries, seed: UInt64, config: DispatchTrainingConfig,
-    trace: AlibabaTrace?, episodes: Int, phase: UInt64, acting: ActingMode
+    trace: AlibabaTrace?, episodes: Int, phase: UInt64, acting: ActingMode,
+    orchestrator: GPOOrchestration? = nil
   ) throws -> [Double] {
     var env = config.environment(for: series)
-    if env.orchestration.orchestrator == .agent { env.orchestration.orchestrator = .hpa }
+    var frozen: GPOOrchestration? = nil
+    if env.orchestration.orchestrator == .agent {
+      if var trained = orchestrator {
+        trained.mode = .evaluation(deterministic: true)
+        frozen = trained
+      } else {
+        env.orchestration.orchestrator = .hpa
+      }
+    }
     var sim = try EdgeCloudSimulator(config: env, trace: trace, seed: seed)
     var dispatcher = try LearnedDispatcher(
       policy: policy, simulator: sim, criticView: config.criticView(for: series),
@@ -727,7 +759,7 @@ extension DispatchTraining {
         env, slots: config.episodeSlots, loadFraction: 1, profile: config.profile,
         seed: episodeSeed(seed, phase: phase, episode: index), trace: trace)
       var none: WeightSubscription<MAPPOPolicy>? = nil
-      var gpo: GPOOrchestration? = nil
+      var gpo = frozen
       try KMPSCoordinator(weightSyncEverySlots: 0).runEpisode(
         simulator: &sim, dispatcher: &dispatcher, gpo: &gpo,
         heuristic: env.orchestration.orchestrator, subscription: &none)

@@ -35,9 +35,26 @@ public struct GPOOrchestrationConfig: Codable, Sendable, Equatable {
   /// during the frame (`onTimeShare`, in [0, 1]: the load cancels, the effect of the replicas
   /// remains).
   public var nodeReward: GPONodeRewardKind = .completedPer100
+  /// Update at the end of every episode on what is stored (fig16: its 3300-slot episodes hold
+  /// 32 frames). Off: stored transitions are kept across episodes and the agent updates exactly
+  /// when `updateEveryFrames` of them are stored, mid-episode or at an episode's end (fig7,
+  /// whose 200-slot episodes hold one frame each). Each episode's last step is stored as
+  /// truncated and bootstrapped from its final state, so returns never run into the next
+  /// episode.
+  public var updateAtEpisodeEnd: Bool = true
 
   /// Paper defaults for `variant`.
   public init(variant: GPOVariant = .gpo) { agent = GPOConfig(variant: variant) }
+
+  /// The GPO setup fig16 and fig7 share: full GPO with the paper's defaults, `H =
+  /// actionsPerFrame` and the `onTimeShare` node reward (the load cancels, the effect of the
+  /// replicas remains), updated at the end of every episode.
+  public static func kmps(actionsPerFrame: Int) -> GPOOrchestrationConfig {
+    var config = GPOOrchestrationConfig(variant: .gpo)
+    config.agent.selectedNodes = actionsPerFrame
+    config.nodeReward = .onTimeShare
+    return config
+  }
 
   /// Checks ranges (delegates to `GPOConfig.validate`).
   ///
@@ -48,6 +65,12 @@ public struct GPOOrchestrationConfig: Codable, Sendable, Equatable {
       throw RLInputError(
         component: "GPOOrchestrationConfig", field: "updateEveryFrames",
         reason: "must be ≥ 0 (0 = at episode end), got \(updateEveryFrames)")
+    }
+    if !updateAtEpisodeEnd && updateEveryFrames < 1 {
+      throw RLInputError(
+        component: "GPOOrchestrationConfig", field: "updateEveryFrames",
+        reason: "must be ≥ 1 when updateAtEpisodeEnd is false (the agent would never update), "
+          + "got \(updateEveryFrames)")
     }
   }
 }
@@ -163,7 +186,8 @@ public struct ReturnScaler: Sendable, Equatable {
 ///   change of active replicas (deployed minus pending removal) per service over the frame and
 ///   "high demand" judged on the queues at the decision (`OrchestrationReward.serviceReward`).
 /// Weights come from `sim.config.rewards`. The agent is updated every `updateEveryFrames`
-/// transitions and at `finishEpisode`.
+/// transitions and at `finishEpisode` (or, without `updateAtEpisodeEnd`, only when that many
+/// are stored, across episodes).
 ///
 /// `orchestrate` cannot throw (protocol); the first error stops the adapter from acting and is
 /// rethrown by `finishEpisode`.
@@ -433,7 +457,8 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
   }
 
   /// Ends the episode: in learning mode, stores the last decision with the rewards of the
-  /// final (possibly partial) frame as a truncated step and updates on what is stored. Resets
+  /// final (possibly partial) frame as a truncated step and updates on what is stored (without
+  /// `updateAtEpisodeEnd`: only when `updateEveryFrames` are stored; else they wait). Resets
   /// the per-episode state; call once after `sim.run(...)`, before the next `sim.reset`.
   ///
   /// - Returns: the update's statistics, or nil when nothing was trained (evaluation, or no
@@ -461,7 +486,10 @@ public struct GPOOrchestration: OrchestrationPolicy, Sendable {
         sim: sim, kind: config.nodeReward)
       try store(last, rewards: r, truncatedWith: try graphInput(sim))
     }
-    guard batch.count > 0 else { return nil }
+    let due =
+      config.updateAtEpisodeEnd
+      ? batch.count > 0 : config.updateEveryFrames > 0 && batch.count >= config.updateEveryFrames
+    guard due else { return nil }
     try runUpdate(nextGraph: nil)
     return updateHistory.last
   }

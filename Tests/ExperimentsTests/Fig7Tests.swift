@@ -3,6 +3,7 @@ import KMPS
 import Foundation
 import RL
 import Testing
+import KMPSTestSupport
 
 @testable import Experiments
 
@@ -192,6 +193,129 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
     let first = try run("a")
     #expect(first.contains("\nKMPS,"))
     #expect(try run("b") == first)
+  }
+
+  /// With `orchestration` = gpo, a short fig7 run trains a GPO orchestrator per series and
+  /// seed that keeps its transitions across episodes and updates on exactly the configured
+  /// number of frame decisions: the updates and their sizes in summary.json (counted by the
+  /// orchestrator and the agent) equal the frames counted in the run's episodes, divided by it.
+  @Test func gpoOrchestrationUpdatesOnTheConfiguredNumberOfDecisions() throws {
+    let base = try makeTemporaryDirectory()
+    let url = base.appendingPathComponent("gpo.json")
+    // Frames every 6 slots: 3 per 24-slot recorded episode, 1 in the 12-slot curriculum one.
+    try """
+      {"orchestration": "gpo",
+       "training": {"episodes": 4, "episodeSlots": 24, "loadRequestsPerSecond": 120,
+        "warmupPlacementSlots": 120,
+        "environment": {"timing": {"frameEverySlots": 6}},
+        "gpo": {"updateEveryFrames": 3},
+        "curriculum": [{"episodes": 1, "episodeSlots": 12, "loadFraction": 0.5,
+          "profile": "steady"}],
+        "mappo": {"samplesPerEpoch": 128, "updateEpochs": 2}}}
+      """.write(to: url, atomically: true, encoding: .utf8)
+    let out = base.appendingPathComponent("fig7")
+    let written = try Fig7Experiment.run(
+      options: try options([
+        "--quick", "--seeds", "1,2", "--out", out.path, "--config", url.path,
+      ]),
+      seriesFilter: "KMPS,B3", renderer: GnuplotRenderer(executable: nil),
+      progressSink: { _ in })
+
+    /// Frame starts of one episode of `slots` slots with frames every 6, counted by running it.
+    func countedFrames(slots: Int) throws -> Int {
+      var sim = try EdgeCloudSimulator(
+        config: gpoTinySystem(rate: 1, slots: slots, frame: 6), seed: 1)
+      var counter = FrameCounter()
+      var dispatch = LeastUtilizedPolicy(allowCrossCluster: true)
+      sim.run(dispatch: &dispatch, orchestration: &counter)
+      return counter.frames
+    }
+    let frames = try countedFrames(slots: 12) + 4 * countedFrames(slots: 24)
+    #expect(frames == 13)
+    let document = try ResultsWriter.readSummary(written.summaryJSON)
+    #expect(document.config["orchestration"] == .string("gpo"))
+    #expect(
+      document.config["training"]?["environment"]?["orchestration"]?["orchestrator"]
+        == .string("agent"))
+    let updates = Double(frames / 3)
+    for series in ["KMPS", "B3 single-agent PPO"] {
+      let entry = try #require(document.series[series])
+      let perSeed = Double(frames)
+      #expect(
+        entry["gpo_decisions_per_seed"] == .array([.number(perSeed), .number(perSeed)]),
+        "\(series)")
+      #expect(
+        entry["gpo_updates_per_seed"] == .array([.number(updates), .number(updates)]),
+        "\(series)")
+      #expect(entry["gpo_transitions_per_update"] == .array([.number(3)]), "\(series)")
+    }
+    #expect(document.notes.contains { $0.contains("references cannot learn a GPO") })
+    // The trained orchestrators are saved beside the dispatchers.
+    let gpoFolder = out.appendingPathComponent("checkpoints")
+      .appendingPathComponent(Fig7Evaluation.gpoFolder)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: gpoFolder.path).sorted() == [
+        "b3-single-agent-ppo-seed1.safetensors", "b3-single-agent-ppo-seed2.safetensors",
+        "kmps-seed1.safetensors", "kmps-seed2.safetensors",
+      ])
+  }
+
+  /// Fig7's default GPO is fig16's setup, and each of its updates trains on as many decisions
+  /// (frames × H actions) as one fig16 episode holds, counted by running fig16's timing.
+  @Test func fig7GPOUpdatesOnAsManyDecisionsAsAFig16Episode() throws {
+    let fig16 = Fig16Config.standard(quick: false)
+    let fig7 = Fig7Config.standard(quick: false)
+    let timing = fig16.environment.timing
+    var sim = try EdgeCloudSimulator(
+      config: gpoTinySystem(rate: 1, slots: timing.episodeSlots, frame: timing.frameEverySlots),
+      seed: 1)
+    var counter = FrameCounter()
+    var dispatch = LeastUtilizedPolicy(allowCrossCluster: true)
+    sim.run(dispatch: &dispatch, orchestration: &counter)
+    #expect(counter.frames == 32)
+    #expect(timing.framesPerEpisode == counter.frames)
+    let gpo = fig7.training.gpo
+    #expect(!gpo.updateAtEpisodeEnd)
+    #expect(
+      gpo.updateEveryFrames * gpo.agent.selectedNodes
+        == counter.frames * fig16.orchestration.agent.selectedNodes)
+    // The same setup apart from when it updates (fig16 at every episode's end).
+    var shared = gpo
+    shared.updateAtEpisodeEnd = true
+    shared.updateEveryFrames = 0
+    #expect(shared == fig16.orchestration)
+    #expect(fig16.orchestration.nodeReward == .onTimeShare)
+  }
+
+  /// A bad `orchestration` value, an environment orchestrator that contradicts it, and a GPO
+  /// that would never update are rejected by name.
+  @Test func badOrchestrationValuesGiveNamedErrors() throws {
+    let base = try makeTemporaryDirectory()
+    let cases: [(String, [String])] = [
+      (#"{"orchestration": "kubernetes"}"#, ["orchestration", "kubernetes", "hpa or gpo"]),
+      (
+        #"{"orchestration": "gpo", "training": {"environment": "#
+          + #"{"orchestration": {"orchestrator": "greedy"}}}}"#,
+        ["training.environment.orchestration.orchestrator", "greedy"]
+      ),
+      (
+        #"{"orchestration": "gpo", "training": {"gpo": "#
+          + #"{"updateAtEpisodeEnd": false, "updateEveryFrames": 0}}}"#,
+        ["gpo.updateEveryFrames"]
+      ),
+    ]
+    for (json, words) in cases {
+      let url = base.appendingPathComponent("bad.json")
+      try json.write(to: url, atomically: true, encoding: .utf8)
+      do {
+        _ = try Fig7Experiment.run(
+          options: try options(["--quick", "--config", url.path, "--out", base.path]),
+          renderer: GnuplotRenderer(executable: nil), progressSink: { _ in })
+        Issue.record("accepted \(json)")
+      } catch {
+        for word in words { #expect("\(error)".contains(word), "\(error)") }
+      }
+    }
   }
 
   /// A corrupt checkpoint is rejected with the file named; an impossible config names its
@@ -435,4 +559,15 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
   #expect(verdict(learned, net) == true)
   #expect(verdict(learned, beats) == true)
   #expect(verdict(learned, converges) == true)
+}
+
+/// Counts frame starts and orchestrates nothing.
+struct FrameCounter: OrchestrationPolicy {
+  var frames = 0
+
+  mutating func orchestrate(
+    _ sim: borrowing EdgeCloudSimulator, _ actions: inout [OrchestrationAction]
+  ) {
+    if sim.isFrameStart { frames += 1 }
+  }
 }

@@ -278,3 +278,33 @@ private struct RecordingOrchestrator: OrchestrationPolicy {
   }
   #expect((1..<4).contains { recorder.failed[$0] > recorder.failed[$0 - 1] }, "no failure seen")
 }
+
+/// Without `updateAtEpisodeEnd`, transitions are kept across episodes and every update trains
+/// on exactly `updateEveryFrames` of them, whether it falls mid-episode or at an episode's end.
+@Test func transitionsCarryAcrossEpisodesUntilAnUpdateIsDue() throws {
+  var sim = try EdgeCloudSimulator(config: gpoTinySystem(rate: 10, slots: 48, frame: 8), seed: 4)
+  var options = gpoTinyAgents()
+  options.updateAtEpisodeEnd = false
+  options.updateEveryFrames = 3
+  var gpo = try GPOOrchestration(config: options, simulator: sim, seed: 2)
+  var atEnds: [Int?] = []
+  for episode in 0..<4 {
+    sim.reset(seed: UInt64(episode))
+    var dispatch = LeastUtilizedPolicy(allowCrossCluster: true)
+    sim.run(dispatch: &dispatch, orchestration: &gpo)
+    atEnds.append(try gpo.finishEpisode(sim)?.transitions)
+  }
+  // 5 frames per episode (slots 8…40), the last stored at the episode's end: 20 transitions.
+  // An update when the 3rd, 6th, …, 18th is stored; only the 15th is an episode's last (the
+  // third episode's), the others fall at frame starts. Two wait for a next episode.
+  #expect(gpo.stats.decisions == 20)
+  #expect(gpo.stats.storedTransitions == 20)
+  #expect(gpo.updateHistory.map(\.transitions) == [3, 3, 3, 3, 3, 3])
+  #expect(atEnds == [nil, nil, 3, nil])
+  #expect(gpo.batch.count == 2)
+
+  var never = gpoTinyAgents()
+  never.updateAtEpisodeEnd = false
+  never.updateEveryFrames = 0
+  #expect(throws: RLInputError.self) { try never.validate() }
+}

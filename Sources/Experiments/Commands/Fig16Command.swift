@@ -194,7 +194,7 @@ struct Fig16Config: Codable, Sendable, Equatable {
   /// lighter load than the episodes bring (1: sized for the target load itself).
   var warmupLoadFraction: Double
 
-  /// The defaults: the testbed (3300-slot episodes, 33 frames of H = 3 actions) at 600 req/s
+  /// The defaults: the testbed (3300-slot episodes, 32 frames of H = 3 actions) at 600 req/s
   /// of the bundled trace (12 services by job), starting from the placement HPA reaches after
   /// 1200 slots at that load; 80 training episodes, 4 held-out episodes before training and
   /// every 10 (`--quick`: 300-slot episodes, 3 training episodes, 1 held-out episode).
@@ -208,9 +208,8 @@ struct Fig16Config: Codable, Sendable, Equatable {
     var environment = EdgeCloudConfig()
     environment.workload.meanRequestsPerSecond = 600
     if quick { environment.timing.episodeSlots = 300 }
-    var orchestration = GPOOrchestrationConfig(variant: .gpo)
-    orchestration.agent.selectedNodes = environment.orchestration.actionsPerFrame
-    orchestration.nodeReward = .onTimeShare
+    let orchestration = GPOOrchestrationConfig.kmps(
+      actionsPerFrame: environment.orchestration.actionsPerFrame)
     return Fig16Config(
       environment: environment, episodes: quick ? 3 : 80, orchestration: orchestration,
       series: Fig16Series.allCases, dispatch: .leastUtilizedCrossCluster,

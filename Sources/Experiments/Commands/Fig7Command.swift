@@ -62,10 +62,40 @@ struct Fig7Command: ParsableCommand {
   }
 }
 
+/// Who places replicas in fig7: the same for every learned series, so the curves differ by
+/// dispatch alone.
+enum Fig7Orchestration: String, Codable, Sendable, CaseIterable {
+  /// Kubernetes' HPA for every learned series (and every reference).
+  case hpa
+  /// Every learned series trains its own GPO orchestrator alongside its dispatcher, with
+  /// fig16's setup (`training.gpo`). The references cannot learn one and keep HPA.
+  case gpo
+
+  /// The simulator's orchestrator kind.
+  var kind: OrchestratorKind { self == .hpa ? .hpa : .agent }
+
+  /// Decodes `"hpa"` or `"gpo"`; anything else is an error that lists both.
+  init(from decoder: any Decoder) throws {
+    let raw = try decoder.singleValueContainer().decode(String.self)
+    guard let value = Fig7Orchestration(rawValue: raw) else {
+      throw DecodingError.dataCorrupted(
+        DecodingError.Context(
+          codingPath: decoder.codingPath,
+          debugDescription: "unknown fig7 orchestration '\(raw)' (expected "
+            + Fig7Orchestration.allCases.map(\.rawValue).joined(separator: " or ") + ")"))
+    }
+    self = value
+  }
+}
+
 /// The configuration of Fig. 7 (recorded in config.json; override with `--config`).
 struct Fig7Config: Codable, Sendable, Equatable {
   /// The training setup shared by the learned series.
   var training: DispatchTrainingConfig
+  /// Who places replicas for every learned series: `hpa` or `gpo` (settings in
+  /// `training.gpo`). It sets `training.environment.orchestration.orchestrator`. The
+  /// references run HPA either way.
+  var orchestration: Fig7Orchestration = .hpa
   /// The learned series.
   var series: [DispatchSeries]
   /// Episodes averaged for the final throughput.
@@ -108,6 +138,13 @@ struct Fig7Config: Codable, Sendable, Equatable {
 
   /// Throws `ExperimentError.invalidValue` naming the first impossible field.
   func validate() throws {
+    let set = training.environment.orchestration.orchestrator
+    guard set == .hpa || set == orchestration.kind else {
+      throw ExperimentError.invalidValue(
+        field: "training.environment.orchestration.orchestrator",
+        reason: "is '\(set.rawValue)', but fig7's orchestrator is chosen by `orchestration` "
+          + "(hpa or gpo, here \(orchestration.rawValue)); leave this one at hpa")
+    }
     try training.validate()
     guard !series.isEmpty else {
       throw ExperimentError.invalidValue(field: "series", reason: "needs at least one series")
@@ -123,6 +160,13 @@ struct Fig7Config: Codable, Sendable, Equatable {
       throw ExperimentError.invalidValue(
         field: "finalWindow/convergenceWindow", reason: "must be ≥ 1")
     }
+  }
+
+  /// A copy whose training environment runs `orchestration` (what the simulator reads).
+  var withOrchestrationApplied: Fig7Config {
+    var copy = self
+    copy.training.environment.orchestration.orchestrator = orchestration.kind
+    return copy
   }
 }
 
@@ -203,6 +247,7 @@ enum Fig7Experiment {
     let traceURL = try options.traceURL()
     config.training.environment.workload.tracePath = traceURL.path
     try config.validate()
+    config = config.withOrchestrationApplied
     let trace = try AlibabaTrace.load(
       path: traceURL.path, serviceCount: config.training.environment.services.count,
       zeroDurationClampS: config.training.environment.workload.zeroDurationClampS)
@@ -341,6 +386,7 @@ enum Fig7Experiment {
       &summary, stats: stats, results: results, table: table, config: config,
       quick: options.quick)
     Fig7HeldOut.record(&summary, rows: heldOut, config: config, quick: options.quick)
+    recordOrchestration(&summary, results: results, config: config)
     run.finish()
     print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
     let writer = ResultsWriter(directory: directory, renderer: renderer)
@@ -351,6 +397,52 @@ enum Fig7Experiment {
           + "\(Int(config.training.loadRequestsPerSecond)) req/s (mean, min-max over seeds)",
         xLabel: "episode", yLabel: "throughput (on-time / arrived)", keyPosition: "bottom right",
         dashedSeries: HeuristicReference.inLearnedEnvironment.map(\.name) + [Fig7UpperBound.name]))
+  }
+
+  /// Records who orchestrated, and for GPO, per series the decisions, the updates and the
+  /// transitions (frame decisions of H actions) each update trained on, counted by the
+  /// orchestrators themselves, beside fig16's per-episode count.
+  static func recordOrchestration(
+    _ summary: inout FigureSummary, results: [DispatchRunResult], config: Fig7Config
+  ) {
+    guard config.orchestration == .gpo else {
+      summary.notes.append(
+        "orchestration: Kubernetes HPA for every learned series and every reference "
+          + "(config.orchestration = hpa), so the curves differ by dispatch alone")
+      return
+    }
+    let gpo = config.training.gpo
+    var recorded = config.training.environment.timing
+    recorded.episodeSlots = config.training.episodeSlots
+    for series in config.series {
+      let runs = results.filter { $0.series.name == series.name }.compactMap(\.orchestrator)
+      guard !runs.isEmpty else { continue }
+      summary.set(
+        "gpo_decisions_per_seed", .array(runs.map { .number(Double($0.stats.decisions)) }),
+        series: series.name)
+      summary.set(
+        "gpo_updates_per_seed", .array(runs.map { .number(Double($0.stats.updates)) }),
+        series: series.name)
+      let sizes = Set(runs.flatMap { $0.updateHistory.map(\.transitions) }).sorted()
+      summary.set(
+        "gpo_transitions_per_update", .array(sizes.map { .number(Double($0)) }),
+        series: series.name)
+    }
+    let fig16Frames = EdgeCloudConfig().timing.framesPerEpisode
+    summary.notes.append(
+      "orchestration: every learned series trains its own GPO orchestrator (fig16's setup: "
+        + "full GPO, H = \(gpo.agent.selectedNodes) actions per frame, node reward "
+        + "\(gpo.nodeReward.rawValue)); "
+        + (gpo.updateAtEpisodeEnd
+          ? "it updates at the end of every episode"
+          : "it keeps its transitions across episodes and updates on every "
+            + "\(gpo.updateEveryFrames) frame decisions "
+            + "(\(gpo.updateEveryFrames * gpo.agent.selectedNodes) actions), as many as one "
+            + "fig16 episode gives (\(fig16Frames) frames)")
+        + "; a frame every \(config.training.environment.timing.frameEverySlots) slots, "
+        + "\(recorded.framesPerEpisode) per recorded episode. The references cannot learn a GPO "
+        + "orchestrator and run Kubernetes HPA, so learned series and references differ by "
+        + "orchestration as well as dispatch; the held-out scores use each series' trained GPO with deterministic actions")
   }
 
   /// The data.csv extras of one reference episode: what a heuristic has of a learned episode's.

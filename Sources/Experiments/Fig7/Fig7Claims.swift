@@ -145,7 +145,8 @@ enum Fig7Claims {
     }
     summary.notes.append(
       "dashed: references on exactly the learned series' episodes, in their environment "
-        + "(cross-cluster routing, hybrid dequeue, rescheduling, the same orchestration): "
+        + "(cross-cluster routing, hybrid dequeue, rescheduling; HPA orchestration, which is "
+        + "the learned series' own unless they learn GPO): "
         + "uniformly random valid dispatch (where an untrained policy starts), least-utilized "
         + "node and the queue-aware heuristic (earliest estimated finish, deadline-feasible "
         + "first); and the per-episode upper bound of any policy (LP relaxation)")
@@ -159,14 +160,6 @@ enum Fig7Claims {
       "convergence episodes are measured on each learned series' gain over Greedy_Native on "
         + "the same seed and episode (the workload varies more between episodes than the "
         + "policies do); Greedy_Native does not learn and has none")
-    let orchestrations = Set(
-      config.series.map { config.training.environment(for: $0).orchestration.orchestrator })
-    summary.notes.append(
-      "frame-level orchestration of the learned series: "
-        + orchestrations.map { $0 == .agent ? "gpo" : $0.rawValue }.sorted()
-          .joined(separator: ", ")
-        + " (gpo learns across the episodes of each run); Greedy_Native uses Kubernetes HPA, and "
-        + "the references use HPA where a learned series uses gpo")
     if quick { summary.notes.append("--quick: tiny budget, numbers are not meaningful") }
 
     let kmps = byName[DispatchSeries.kmps.name]

@@ -77,8 +77,8 @@ enum Fig7Evaluation {
           policy: mappo.policy, simulator: sim, criticView: training.criticView(for: target.series),
           streamPerEAP: target.series.agents == .multiAgent, acting: .sample, record: false,
           seed: DispatchTraining.episodeSeed(seed, phase: phase + 10, episode: 0))
-        // A GPO series is evaluated with its saved orchestrator when there is one (sampled
-        // actions, no learning), else with HPA.
+        // A GPO series is evaluated with its saved orchestrator when there is one
+        // (deterministic actions, no learning, as in the held-out scores), else with HPA.
         let choice = env.orchestration.orchestrator
         let gpoURL = target.url.deletingLastPathComponent()
           .appendingPathComponent(gpoFolder).appendingPathComponent(target.url.lastPathComponent)
@@ -86,8 +86,9 @@ enum Fig7Evaluation {
         orchestrationUsed[target.label] = choice == .agent ? "hpa (no saved GPO)" : choice.rawValue
         if choice == .agent, FileManager.default.fileExists(atPath: gpoURL.path) {
           var loaded = try GPOOrchestration(
-            variant: .gpo, simulator: sim, seed: DispatchTraining.episodeSeed(seed, phase: 9, episode: 0),
-            mode: .evaluation(deterministic: false))
+            config: training.gpo, simulator: sim,
+            seed: DispatchTraining.episodeSeed(seed, phase: 9, episode: 0),
+            mode: .evaluation(deterministic: true))
           try loaded.loadCheckpoint(from: gpoURL)
           gpo = loaded
           orchestrationUsed[target.label] = "gpo (\(gpoURL.lastPathComponent))"

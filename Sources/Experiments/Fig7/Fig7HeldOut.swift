@@ -5,7 +5,8 @@ import RL
 
 /// After training: every trained actor and every reference on the same held-out episodes
 /// (episode seeds of phase 3, never trained on), with sampled and with greedy (argmax)
-/// decisions. Written to `heldout.csv` and to summary.json.
+/// decisions; a series that learned GPO keeps its trained orchestrator (deterministic
+/// actions, as fig16 scores it). Written to `heldout.csv` and to summary.json.
 enum Fig7HeldOut {
   /// The seed stream of the held-out episodes (the one `--eval-only` uses too).
   static let phase = Fig7Evaluation.phase
@@ -30,7 +31,8 @@ enum Fig7HeldOut {
       for acting in [ActingMode.sample, .greedy] {
         let ys = try DispatchTraining.evaluate(
           policy: result.trainer.policy, series: result.series, seed: result.seed,
-          config: config.training, trace: trace, episodes: episodes, phase: phase, acting: acting)
+          config: config.training, trace: trace, episodes: episodes, phase: phase, acting: acting,
+          orchestrator: result.orchestrator)
         for (i, y) in ys.enumerated() {
           rows.append(
             Row(

@@ -11,6 +11,12 @@ public struct TimeScaleConfig: Codable, Sendable, Equatable {
 
   /// The testbed defaults.
   public init() {}
+
+  /// Frame starts in one episode: slots `k·frameEverySlots` with `0 < k·frameEverySlots <
+  /// episodeSlots` (slot 0 is not a frame start, `EdgeCloudSimulator.isFrameStart`), i.e. the
+  /// decisions a frame-level orchestrator takes per episode (the testbed's 3300 slots with
+  /// 100-slot frames: 32).
+  public var framesPerEpisode: Int { max(0, episodeSlots - 1) / frameEverySlots }
 }
 
 extension TimeScaleConfig {
