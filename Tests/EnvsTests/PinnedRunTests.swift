@@ -62,7 +62,8 @@ private func describe(_ m: EdgeCloudMetrics, slots: UInt64) -> String {
     m.decisionMsSum, m.transmissionMsSum, m.queueingMsSum, m.executionMsSum, m.schedulingMsSum,
     m.edgeBusyCoreMs, m.cloudBusyCoreMs, m.decisionCPUMs,
   ].map { String($0.bitPattern, radix: 16) }.joined(separator: " ")
-  return "\(counters) | \(sums) | h\(String(histogram.value, radix: 16)) s\(String(slots, radix: 16))"
+  let hashes = "h\(String(histogram.value, radix: 16)) s\(String(slots, radix: 16))"
+  return "\(counters) | \(sums) | \(hashes)"
 }
 
 /// Runs `config` with `policy` and `orchestration` and describes the outcome.
@@ -115,13 +116,37 @@ private enum Scenario: String, CaseIterable {
     }
   }
 
-  /// Recorded with the simulator of commit 38d5c55.
-  var expected: String {
+  /// Recorded with the simulator of commit 38d5c55: counters, sums (bit patterns), hashes.
+  var expected: [String] {
     switch self {
-    case .traceHybridHPA: "?"
-    case .poissonFIFOandEDF: "?"
-    case .ringOfTwelve: "?"
-    case .queueAwareEDFNodes: "?"
+    case .traceHybridHPA:
+      [
+        "67477 56837 4356 316 5442 4494 67161 21980 45181 0 0 0 6100 8222 79 0 0",
+        "4133763680000000 41341c7b50de4cec 4178b4467691fbba 417168c5a3069baa "
+          + "41632692948fefe0 41497ce956248061 4114acaf150621ee 40e0659000000000",
+        "h6beeeb86c6c2bdff se9f53f029b6ad64a",
+      ]
+    case .poissonFIFOandEDF:
+      [
+        "87204 42719 5926 10005 21442 11283 75770 20787 41252 13731 0 0 0 1110 6 0 0",
+        "41300dfc00000000 41318ffd4632f1af 416e44279e4eb262 416ad0016f9b1030 "
+          + "415be96e74527d10 414c1f823af434bd 412548c399986ef7 40e27fa000000000",
+        "hf0a0e06778f2927a sf1f2d39b61fec7c",
+      ]
+    case .ringOfTwelve:
+      [
+        "134942 131201 13 0 1950 1162 134942 134929 0 13 0 0 2201 4507 368 0 0",
+        "4133a7f680000000 4124d0f1305013a9 417abca23e225c2c 41847447d0346813 "
+          + "4170e03ca3ec811b 41689a32186c3be3 409bf1b6d672cd9e 40f078f000000000",
+        "h2d4439c9d09799ce s4067ec88da302c85",
+      ]
+    case .queueAwareEDFNodes:
+      [
+        "68676 62571 13263 2512 291 2534 65957 23626 31142 11189 0 0 2836 3713 84 0 0",
+        "41380c4280000000 413f0a67a449b822 417736413fe10b09 4172870f7072abdc "
+          + "4169c8107f751be2 4146f89c23781f70 412bbf8bac9be604 40e01a5000000000",
+        "hd823279398219e19 s7e113fccea84fa",
+      ]
     }
   }
 }
@@ -129,5 +154,5 @@ private enum Scenario: String, CaseIterable {
 @Test(arguments: Scenario.allCases)
 private func smallRunsProduceThePinnedOutcomes(_ scenario: Scenario) throws {
   let got = try scenario.run()
-  #expect(got == scenario.expected, "\(scenario.rawValue): \(got)")
+  #expect(got.components(separatedBy: " | ") == scenario.expected, "\(scenario.rawValue): \(got)")
 }
