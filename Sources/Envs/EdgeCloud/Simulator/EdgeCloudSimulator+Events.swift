@@ -79,7 +79,7 @@ extension EdgeCloudSimulator {
   mutating func tryStart(group g: Int) {
     groupBlocked[g] = true
     guard groupQueues[g].count > 0 else { return }
-    let nc = topology.nodeCount
+    let sc = serviceCount
     let nodes = self.nodes(ofGroup: g)
     while true {
       // Pick the best request that some node of the group can start now. The queue is being
@@ -97,7 +97,7 @@ extension EdgeCloudSimulator {
                       groupQueues[g].popBest(estimatesMs: e) { w, cpu, mem in
                         if g == cloud && cloudIdle[w] <= 0 { return false }
                         for n in nodes {
-                          let k = w * nc + n
+                          let k = n * sc + w
                           if Self.idle(replicas: rep[k], busy: bz[k], pendingRemoval: pr[k]) > 0
                             && Self.fits(
                               cpuCores: Double(cpu), memoryGB: Double(mem),
