@@ -107,6 +107,24 @@ private func handFinalValues(_ shards: [URL]) throws -> [String: Double] {
     #expect(merged.series[series]?["finalValue"] == whole.series[series]?["finalValue"])
     #expect(merged.series[series]?["early_mean"] == whole.series[series]?["early_mean"])
   }
+
+  // Fig. 15 (two of the dequeue strategies, no bound): the same path with its own claims.
+  let fig15 = root.appendingPathComponent("fig15.json")
+  try """
+  {"training": {"episodes": 2, "episodeSlots": 16, "loadRequestsPerSecond": 120,
+    "warmupPlacementSlots": 0, "curriculum": [],
+    "mappo": {"samplesPerEpoch": 64, "updateEpochs": 1}},
+   "strategies": ["hybrid", "fifo"], "upperBound": false, "finalWindow": 1}
+  """.write(to: fig15, atomically: true, encoding: .utf8)
+  let dequeue = try wholeAndMerged(root.appendingPathComponent("fig15")) { extra in
+    try Fig15Experiment.run(
+      options: CommonOptions.parse(
+        ["--quick", "--seeds", "2", "--no-tensorboard", "--config", fig15.path] + extra),
+      ablation: ablation, renderer: none, progressSink: { _ in })
+  }
+  expectRechecked(dequeue.merged)
+  #expect(dequeue.merged.claims == dequeue.whole.claims)
+  #expect(dequeue.merged.claims.count == 1)
 }
 
 /// Fig. 14 (one point per setting and seed), trained synchronously.
@@ -150,7 +168,8 @@ private func handFinalValues(_ shards: [URL]) throws -> [String: Double] {
   #expect(merged.claims == whole.claims)
   #expect(merged.claims.count == 8)
   for series in Fig16Series.allCases {
-    #expect(merged.series[series.rawValue]?["finalValue"] == whole.series[series.rawValue]?["finalValue"])
+    let name = series.rawValue
+    #expect(merged.series[name]?["finalValue"] == whole.series[name]?["finalValue"])
   }
 }
 
@@ -226,7 +245,9 @@ private func handFinalValues(_ shards: [URL]) throws -> [String: Double] {
   expectRechecked(merged)
   #expect(merged.claims.map(\.text) == whole.claims.map(\.text))
   #expect(merged.claims.count == 3)
-  let own = try shards.map { try ResultsWriter.readSummary($0.appendingPathComponent("summary.json")) }
+  let own = try shards.map {
+    try ResultsWriter.readSummary($0.appendingPathComponent("summary.json"))
+  }
   for series in Fig18Series.allCases.map(\.rawValue) {
     let finals = try own.map { try #require($0.series[series]?["finalValue"]?.doubleValue) }
     let final = try #require(merged.series[series]?["finalValue"]?.doubleValue)
