@@ -96,16 +96,25 @@ func slotRewardsCountOnlyTheSlotsDispatchesAndMatchTheDefinition(
     return i
   }
   var rng = Xoshiro256(seed: 11)
-  for count in [1, 2, 3, 7, 64, 170] {
-    for _ in 0..<20 {
-      // Shares with zeros (empty clusters) and ties.
-      let shares = (0..<count).map { _ in Double(rng.next() % 4) }
+  for count in [1, 2, 3, 7, 64, 170, 1000] {
+    for trial in 0..<20 {
+      // Shares with zeros (empty clusters) and ties; every fifth set skewed (one cluster
+      // takes almost everything, so guide cells are uneven).
+      var shares = (0..<count).map { _ in Double(rng.next() % 4) }
+      if trial % 5 == 4 { shares[Int(rng.next() % UInt64(count))] = 1e6 }
       let cumulative = WorkloadGenerator.cumulative(
         shares.allSatisfy { $0 == 0 } ? shares.map { _ in 1 } : shares)
       var draws = cumulative + [0, 1, 0.5]
       for _ in 0..<50 { draws.append(Double(rng.next() % 1_000_000) / 1_000_000) }
+      // Draws right at and just around every cell edge of the guide table.
+      for j in 0...count {
+        let edge = Double(j) / Double(count)
+        draws += [edge, edge.nextDown, edge.nextUp].filter { (0..<1).contains($0) }
+      }
+      let guide = WorkloadGenerator.guide(cumulative)
       for x in draws {
         #expect(WorkloadGenerator.pick(cumulative, x) == linear(cumulative, x))
+        #expect(WorkloadGenerator.pick(cumulative, guide: guide, x) == linear(cumulative, x))
       }
     }
   }

@@ -523,7 +523,7 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
     var stats = Aggregation.seriesStats(table, finalWindow: config.finalWindow, convergence: criterion)
     Fig7Claims.replaceConvergenceWithPairedGain(&stats, table: table, criterion: criterion)
     var summary = FigureSummary(FigureCatalog.all.first { $0.id == "fig7" }!)
-    Fig7Claims.check(&summary, stats: stats, results: [], table: table, config: config, quick: false)
+    Fig7Claims.check(&summary, stats: stats, runs: [], table: table, config: config, quick: false)
     return Dictionary(summary.claims.map { ($0.text, $0.agrees) }, uniquingKeysWith: { a, _ in a })
   }
   func verdict(_ c: [String: Bool?], _ prefix: String) -> Bool? {

@@ -1,8 +1,8 @@
 /// The simulator's pending events: a 4-ary min-heap on `(timeMs, seq)`.
 ///
 /// `seq` is unique, so the order is total and every correct heap pops the same sequence. A
-/// 4-ary heap is half as deep as a binary one and its four children sit side by side in
-/// memory; `removeMin` sifts bottom-up (the hole left at the root walks down to a leaf along
+/// 4-ary heap is half as deep as a binary one and its four children (16-byte events) share
+/// 64 bytes; `removeMin` sifts bottom-up (the hole left at the root walks down to a leaf along
 /// the smallest children, then the last element is sifted up from there, where it usually
 /// belongs), choosing children without branches (the outcomes are coin flips that a branch
 /// predictor would miss half the time). The storage never shrinks: the heap is the first
@@ -18,7 +18,7 @@ struct EventQueue {
   /// `a < b` as 0 or 1, without branches.
   @inline(__always)
   private static func less(_ a: SimEvent, _ b: SimEvent) -> Int {
-    bit(a.timeMs < b.timeMs) | (bit(a.timeMs == b.timeMs) & bit(a.seq < b.seq))
+    bit(a.timeMs < b.timeMs) | (bit(a.timeMs == b.timeMs) & bit(a.key < b.key))
   }
 
   @inline(__always)

@@ -180,6 +180,9 @@ public struct HPAController: OrchestrationPolicy, Sendable {
     let windowMs = config.scaleDownStabilizationS * 1000
     var addedMemGB = [Double](repeating: 0, count: topo.nodeCount)
     var addedCount = [Int](repeating: 0, count: topo.nodeCount)
+    // Replicas picked for removal per node, for one (cluster, service) at a time: zeroed over
+    // the cluster's nodes after use, so a sync costs the nodes, not clusters × nodes.
+    var removed = [Int](repeating: 0, count: topo.nodeCount)
     for c in 0...topo.clusterCount {
       let nodes: Range<Int> =
         c < topo.clusterCount ? topo.nodes(ofCluster: c) : topo.edgeNodeCount..<topo.nodeCount
@@ -229,7 +232,7 @@ public struct HPAController: OrchestrationPolicy, Sendable {
             actions.append(OrchestrationAction(.add, service: s, node: best))
           }
         } else if desired < current {
-          var removed = [Int](repeating: 0, count: topo.nodeCount)
+          defer { for n in nodes { removed[n] = 0 } }
           for _ in 0..<(current - desired) {
             var best = -1
             var bestKey = (-1, -1)

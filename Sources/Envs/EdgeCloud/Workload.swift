@@ -66,6 +66,9 @@ public struct WorkloadGenerator: Sendable {
   let passS: Double
   let serviceMixCumulative: [Double]
   let shareCumulative: [Double]
+  /// `guide[j]` = `pick(shareCumulative, j / count)`: where the search for a draw in cell j
+  /// starts (a guide table), so drawing a cluster costs O(1) on average.
+  let shareGuide: [Int32]
   // Replay state.
   var cursor = 0
   var pass = 0
@@ -135,6 +138,7 @@ public struct WorkloadGenerator: Sendable {
       wl.clusterShares.isEmpty
       ? [Double](repeating: 1, count: config.topology.clusterCount) : wl.clusterShares
     shareCumulative = Self.cumulative(shares)
+    shareGuide = Self.guide(shareCumulative)
     rng = Xoshiro256(seed: seed)
   }
 
@@ -160,6 +164,25 @@ public struct WorkloadGenerator: Sendable {
       if x >= cumulative[mid] { lo = mid + 1 } else { hi = mid }
     }
     return lo
+  }
+
+  /// The guide table of `cumulative`: entry j is `pick(cumulative, j / count)`, the first
+  /// index a draw in `[j / count, (j + 1) / count)` can land on.
+  static func guide(_ cumulative: [Double]) -> [Int32] {
+    let m = cumulative.count
+    return (0..<m).map { Int32(pick(cumulative, Double($0) / Double(m))) }
+  }
+
+  /// `pick(cumulative, x)` through the guide table: a linear scan from the guide entry of the
+  /// cell before x's (so that rounding of `x · count` can never start it past the answer).
+  /// The same index as the binary search; on average two steps whatever the cluster count.
+  @inline(__always)
+  static func pick(_ cumulative: [Double], guide: [Int32], _ x: Double) -> Int {
+    let m = cumulative.count
+    let cell = min(m - 1, max(0, Int(x * Double(m)) - 1))
+    var i = Int(guide[cell])
+    while i < m - 1 && x >= cumulative[i] { i += 1 }
+    return i
   }
 
   /// Starts an episode: reseeds, applies the replay mode and schedules the first burst.
@@ -253,7 +276,7 @@ public struct WorkloadGenerator: Sendable {
         let u = rowU[cursor]
         let spec = RequestSpec(
           arrivalMs: max(startMs, t), service: w,
-          eap: Self.pick(shareCumulative, rng.nextDouble()),
+          eap: Self.pick(shareCumulative, guide: shareGuide, rng.nextDouble()),
           budgetMs: (minB + spanB * u) * budgetScale,
           cpuCores: rowCPU[cursor], memoryGB: rowMemoryGB[cursor],
           executionMs: rowBaseExecutionMs[cursor] * (eMin + eSpan * u), emergency: burst)
@@ -276,7 +299,7 @@ public struct WorkloadGenerator: Sendable {
         let mem = rng.nextDouble() / 100 * edgeNodeMemoryGB * config.memoryDemandScale
         let spec = RequestSpec(
           arrivalMs: nextPoissonS * 1000, service: w,
-          eap: Self.pick(shareCumulative, rng.nextDouble()),
+          eap: Self.pick(shareCumulative, guide: shareGuide, rng.nextDouble()),
           budgetMs: (minB + spanB * u) * budgetScale, cpuCores: cpu, memoryGB: mem,
           executionMs: baseExecutionMs[min(w, baseExecutionMs.count - 1)] * (eMin + eSpan * u),
           emergency: burst)

@@ -83,9 +83,8 @@ enum CartPoleExperiment {
   /// The summary of shards put together (`experiment merge`): each seed's final return is its
   /// last row in `data.csv` (the rolling mean after the last update, as in `run`); each seed's
   /// measured steps and wall time come from the shard that ran it.
-  @Sendable static func mergedSummary(
-    table: ResultsTable, run: RunInfo, shards: [SummaryDocument]
-  ) throws -> FigureSummary {
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let (table, run, shards) = (input.table, input.run, input.shards)
     var summary = emptySummary
     var finalReturns: [UInt64: Double] = [:]
     for row in table.rows(series: "PPO") { finalReturns[row.seed] = row.y }

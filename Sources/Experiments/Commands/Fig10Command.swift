@@ -59,7 +59,6 @@ enum Fig10Experiment {
     }
     var summary = FigureSummary(try FigureCatalog.require("fig10"))
     let loads = config.loads.sorted()
-    let verdict = { (value: Bool?) in options.quick ? nil : value }
     func y(_ s: DispatchSweepSeries, _ load: Double) -> Double? {
       SweepFigure.mean(results, series: s.rawValue, load: load, perRequest)
     }
@@ -73,12 +72,45 @@ enum Fig10Experiment {
           s.rawValue, CSV.number(load), CSV.number(load * episodeSeconds),
           Format.fixed(y(s, load), decimals: 2), Format.fixed(dyn(s, load), decimals: 3),
         ])
+      }
+    }
+    print(text.render())
+    judge(y: y, dynamic: dyn, series: series, loads: loads, quick: options.quick, into: &summary)
+    summary.notes += SweepFigure.notes(
+      config: config, cached: cached, seeds: options.seeds.count, quick: options.quick)
+    let e = config.training.environment.energy
+    summary.notes.append(
+      "power model: P = \(e.idleWatts) W idle + (\(e.maxWatts) − \(e.idleWatts)) W × utilization "
+        + "per 4-vCPU VM (edge nodes, cloud nodes, eAPs); decision CPU charged per core; the "
+        + "idle power of all VMs is shared by the requests completed on time")
+    run.finish()
+    return try ResultsWriter(
+      directory: options.outputDirectory(figure: "fig10"), renderer: renderer
+    ).write(
+      table: table, summary: summary, run: run,
+      plot: PlotSpec(
+        title: "Fig. 10: average energy per request (mean and min-max over seeds)",
+        xLabel: "requests offered per \(Int(episodeSeconds)) s episode",
+        yLabel: "energy per on-time request (J)", style: .linesPoints,
+        keyPosition: "top right"))
+  }
+
+  /// The per-load values and the paper's claims: energy per on-time request rises with load,
+  /// MAPPO's is the lowest at the highest load. `y` is the mean over seeds of a series' energy
+  /// per on-time request at a load, `dyn` its dynamic part (nil when absent).
+  static func judge(
+    y: (DispatchSweepSeries, Double) -> Double?,
+    dynamic dyn: (DispatchSweepSeries, Double) -> Double?, series: [DispatchSweepSeries],
+    loads: [Double], quick: Bool, into summary: inout FigureSummary
+  ) {
+    let verdict = { (value: Bool?) in quick ? nil : value }
+    for s in series {
+      for load in loads {
         summary.set(
           "jPerRequest@\(CSV.number(load))", .number(y(s, load) ?? .nan),
           series: s.rawValue)
       }
     }
-    print(text.render())
     if let lo = loads.first, let hi = loads.last, lo < hi {
       let rises = series.allSatisfy { s in
         guard let a = y(s, lo), let b = y(s, hi) else { return false }
@@ -102,22 +134,21 @@ enum Fig10Experiment {
             + SweepFigure.list(series.map { ($0.rawValue, y($0, hi)) }, unit: " J", decimals: 2))
       }
     }
-    summary.notes += SweepFigure.notes(
-      config: config, cached: cached, seeds: options.seeds.count, quick: options.quick)
-    let e = config.training.environment.energy
-    summary.notes.append(
-      "power model: P = \(e.idleWatts) W idle + (\(e.maxWatts) − \(e.idleWatts)) W × utilization "
-        + "per 4-vCPU VM (edge nodes, cloud nodes, eAPs); decision CPU charged per core; the "
-        + "idle power of all VMs is shared by the requests completed on time")
-    run.finish()
-    return try ResultsWriter(
-      directory: options.outputDirectory(figure: "fig10"), renderer: renderer
-    ).write(
-      table: table, summary: summary, run: run,
-      plot: PlotSpec(
-        title: "Fig. 10: average energy per request (mean and min-max over seeds)",
-        xLabel: "requests offered per \(Int(episodeSeconds)) s episode",
-        yLabel: "energy per on-time request (J)", style: .linesPoints,
-        keyPosition: "top right"))
+  }
+
+  /// The summary of shards put together (`experiment merge`): the same values and checks on
+  /// the merged data.csv (y: each seed's energy per on-time request at the load in `load`).
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(DispatchSweepConfig.self)
+    let series = input.table.seriesNames.compactMap(DispatchSweepSeries.init(rawValue:))
+    var summary = try input.emptySummary()
+    judge(
+      y: { s, load in input.mean(series: s.rawValue, where: { $0.extras["load"] == load }) },
+      dynamic: { s, load in
+        input.mean(series: s.rawValue, where: { $0.extras["load"] == load }) {
+          $0.extras["dynamic_j_per_request"] ?? .nan
+        }
+      }, series: series, loads: config.loads.sorted(), quick: input.run.quick, into: &summary)
+    return summary
   }
 }

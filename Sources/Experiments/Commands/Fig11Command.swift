@@ -55,7 +55,6 @@ enum Fig11Experiment {
     }
     var summary = FigureSummary(try FigureCatalog.require("fig11"))
     let loads = config.loads.sorted()
-    let verdict = { (value: Bool?) in options.quick ? nil : value }
     func y(_ s: DispatchSweepSeries, _ load: Double) -> Double? {
       SweepFigure.mean(results, series: s.rawValue, load: load, percent)
     }
@@ -81,15 +80,47 @@ enum Fig11Experiment {
               $0.edgeCPUUtilization * 100
             }, decimals: 1),
         ])
+      }
+    }
+    print(text.render())
+    judge(
+      y: y, decisionTimeMs: { mean($0) { $0.decisionTimeMs } }, series: series, loads: loads,
+      quick: options.quick, into: &summary)
+    summary.notes += SweepFigure.notes(
+      config: config, cached: cached, seeds: options.seeds.count, quick: options.quick)
+    summary.notes.append(
+      "eAP CPU = decisions × per-decision inference time / (eAP cores × eAPs × episode); it "
+        + "counts dispatch inference only (no state collection, no serving), which is why it is "
+        + "far below the paper's percentages")
+    run.finish()
+    return try ResultsWriter(
+      directory: options.outputDirectory(figure: "fig11"), renderer: renderer
+    ).write(
+      table: table, summary: summary, run: run,
+      plot: PlotSpec(
+        title: "Fig. 11: eAP CPU utilization (mean and min-max over seeds)",
+        xLabel: "requests offered per \(Int(episodeSeconds)) s episode",
+        yLabel: "eAP CPU utilization (%)", style: .linesPoints, keyPosition: "top left"))
+  }
+
+  /// The per-load values and the paper's claims: eAP CPU utilization rises with load, MAPPO's
+  /// grows slowest. `y` is the mean over seeds of a series' eAP CPU percent at a load,
+  /// `decisionTimeMs` a series' mean decision time over all its points (nil when absent).
+  static func judge(
+    y: (DispatchSweepSeries, Double) -> Double?,
+    decisionTimeMs: (DispatchSweepSeries) -> Double?, series: [DispatchSweepSeries],
+    loads: [Double], quick: Bool, into summary: inout FigureSummary
+  ) {
+    let verdict = { (value: Bool?) in quick ? nil : value }
+    for s in series {
+      for load in loads {
         summary.set(
           "eapCPUPercent@\(CSV.number(load))", .number(y(s, load) ?? .nan),
           series: s.rawValue)
       }
       summary.set(
-        "decisionTimeUs", .number((mean(s) { $0.decisionTimeMs } ?? .nan) * 1000),
-        series: s.rawValue)
+        "decisionTimeUs", .number((decisionTimeMs(s) ?? .nan) * 1000), series: s.rawValue)
     }
-    print(text.render())
     if let lo = loads.first, let hi = loads.last, lo < hi {
       func growth(_ s: DispatchSweepSeries) -> Double? {
         guard let a = y(s, lo), let b = y(s, hi) else { return nil }
@@ -117,20 +148,21 @@ enum Fig11Experiment {
               decimals: 4))
       }
     }
-    summary.notes += SweepFigure.notes(
-      config: config, cached: cached, seeds: options.seeds.count, quick: options.quick)
-    summary.notes.append(
-      "eAP CPU = decisions × per-decision inference time / (eAP cores × eAPs × episode); it "
-        + "counts dispatch inference only (no state collection, no serving), which is why it is "
-        + "far below the paper's percentages")
-    run.finish()
-    return try ResultsWriter(
-      directory: options.outputDirectory(figure: "fig11"), renderer: renderer
-    ).write(
-      table: table, summary: summary, run: run,
-      plot: PlotSpec(
-        title: "Fig. 11: eAP CPU utilization (mean and min-max over seeds)",
-        xLabel: "requests offered per \(Int(episodeSeconds)) s episode",
-        yLabel: "eAP CPU utilization (%)", style: .linesPoints, keyPosition: "top left"))
+  }
+
+  /// The summary of shards put together (`experiment merge`): the same values and checks on
+  /// the merged data.csv (y: each seed's eAP CPU percent at the load in `load`).
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(DispatchSweepConfig.self)
+    let series = input.table.seriesNames.compactMap(DispatchSweepSeries.init(rawValue:))
+    var summary = try input.emptySummary()
+    judge(
+      y: { s, load in input.mean(series: s.rawValue, where: { $0.extras["load"] == load }) },
+      decisionTimeMs: { s in
+        input.mean(series: s.rawValue, where: { _ in true }) {
+          $0.extras["decision_time_ms"] ?? .nan
+        }
+      }, series: series, loads: config.loads.sorted(), quick: input.run.quick, into: &summary)
+    return summary
   }
 }

@@ -85,7 +85,6 @@ enum Fig12Experiment {
     }
     var summary = FigureSummary(try FigureCatalog.require("fig12"))
     let loads = config.loads.sorted()
-    let verdict = { (value: Bool?) in options.quick ? nil : value }
     func y(_ s: Fig12Series, _ load: Double) -> Double? {
       SweepFigure.mean(results, series: s.sweepSeries.rawValue, load: load) { $0.schedulingMs }
     }
@@ -102,12 +101,42 @@ enum Fig12Experiment {
           s.rawValue, CSV.number(load), Format.fixed(rps(s, load), decimals: 0),
           Format.fixed(y(s, load), decimals: 1), paper,
         ])
+      }
+    }
+    print(text.render())
+    judge(y: y, series: series, loads: loads, quick: options.quick, into: &summary)
+    summary.notes += SweepFigure.notes(
+      config: config, cached: cached, seeds: options.seeds.count, quick: options.quick)
+    summary.notes.append(
+      "both series run the same trained MAPPO policy with cross-cluster routing; x is the "
+        + "offered load, the achieved on-time throughput is the throughput_rps column")
+    run.finish()
+    return try ResultsWriter(
+      directory: options.outputDirectory(figure: "fig12"), renderer: renderer
+    ).write(
+      table: table, summary: summary, run: run,
+      plot: PlotSpec(
+        title: "Fig. 12: scheduling latency, distributed vs centralized (mean and min-max over "
+          + "seeds)",
+        xLabel: "load (req/s)", yLabel: "scheduling latency (ms)", style: .linesPoints,
+        keyPosition: "top left"))
+  }
+
+  /// The per-load values and the paper's claims: centralized above distributed at every load,
+  /// ≥ 5× at low load, growing faster. `y` is the mean over seeds of a series' scheduling
+  /// latency at a load (nil when absent).
+  static func judge(
+    y: (Fig12Series, Double) -> Double?, series: [Fig12Series], loads: [Double], quick: Bool,
+    into summary: inout FigureSummary
+  ) {
+    let verdict = { (value: Bool?) in quick ? nil : value }
+    for s in series {
+      for load in loads {
         summary.set(
           "schedulingMs@\(CSV.number(load))", .number(y(s, load) ?? .nan),
           series: s.rawValue)
       }
     }
-    print(text.render())
     if series.count == 2 {
       let above = loads.allSatisfy { load in
         guard let d = y(.distributed, load), let c = y(.centralized, load) else { return false }
@@ -147,20 +176,17 @@ enum Fig12Experiment {
             + "\(Format.fixed(c1 - c0, decimals: 1)) ms")
       }
     }
-    summary.notes += SweepFigure.notes(
-      config: config, cached: cached, seeds: options.seeds.count, quick: options.quick)
-    summary.notes.append(
-      "both series run the same trained MAPPO policy with cross-cluster routing; x is the "
-        + "offered load, the achieved on-time throughput is the throughput_rps column")
-    run.finish()
-    return try ResultsWriter(
-      directory: options.outputDirectory(figure: "fig12"), renderer: renderer
-    ).write(
-      table: table, summary: summary, run: run,
-      plot: PlotSpec(
-        title: "Fig. 12: scheduling latency, distributed vs centralized (mean and min-max over "
-          + "seeds)",
-        xLabel: "load (req/s)", yLabel: "scheduling latency (ms)", style: .linesPoints,
-        keyPosition: "top left"))
+  }
+
+  /// The summary of shards put together (`experiment merge`): the same values and checks on
+  /// the merged data.csv (y: each seed's scheduling latency at load x).
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(DispatchSweepConfig.self)
+    let series = input.table.seriesNames.compactMap(Fig12Series.init(rawValue:))
+    var summary = try input.emptySummary()
+    judge(
+      y: { s, load in input.mean(series: s.rawValue, where: { $0.x == load }) },
+      series: series, loads: config.loads.sorted(), quick: input.run.quick, into: &summary)
+    return summary
   }
 }

@@ -158,4 +158,13 @@ enum Fig13Experiment {
     summary.notes.append(
       "control without learning (not a paper claim): " + heuristic.evidence)
   }
+
+  /// The summary of shards put together (`experiment merge`): the statistics and checks of the
+  /// merged data.csv.
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(Fig13Config.self)
+    var summary = try input.summaryWithStatistics(finalWindow: config.finalWindow).summary
+    check(&summary, table: input.table, config: config, quick: input.run.quick)
+    return summary
+  }
 }

@@ -338,4 +338,15 @@ enum Fig14Experiment {
         evidence: verdicts.map(\.evidence).joined(separator: "; "))
     }
   }
+
+  /// The summary of shards put together (`experiment merge`): the checks of the merged
+  /// data.csv (per setting and seed, the final mean).
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(Fig14Config.self)
+    var summary = try input.emptySummary()
+    check(
+      &summary, table: input.table, settings: try config.settings(), config: config,
+      quick: input.run.quick)
+    return summary
+  }
 }

@@ -325,4 +325,14 @@ enum Fig17Experiment {
   }
 
   static func fmt(_ ms: Double) -> String { Format.fixed(ms, decimals: 2) + " ms" }
+
+  /// The summary of shards put together (`experiment merge`): the statistics and checks of the
+  /// merged data.csv (every seed's rounds).
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(Fig17Config.self)
+    let computed = try input.summaryWithStatistics(finalWindow: config.rounds)
+    var summary = computed.summary
+    judge(stats: computed.stats, config: config, quick: input.run.quick, into: &summary)
+    return summary
+  }
 }

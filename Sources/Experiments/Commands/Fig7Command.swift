@@ -356,15 +356,10 @@ enum Fig7Experiment {
       }
     }
 
-    let criterion = ConvergenceCriterion(
-      window: config.convergenceWindow, tolerance: .absolute(config.convergenceTolerance),
-      finalWindow: config.finalWindow)
-    var stats = Aggregation.seriesStats(
-      table, finalWindow: config.finalWindow, convergence: criterion)
-    Fig7Claims.replaceConvergenceWithPairedGain(&stats, table: table, criterion: criterion)
-    var summary = FigureSummary(FigureCatalog.all.first { $0.id == "fig7" }!)
-    try summary.record(stats)
-    Fig7Claims.recordShareOfBound(&summary, table: table, config: config)
+    let (stats, summarized) = try summarize(
+      table: table, runs: results.map(Fig7Claims.RunFacts.init), heldOut: heldOut,
+      config: config, quick: options.quick)
+    var summary = summarized
     if tensorBoard.root != nil {
       // The writers' own time against the training they logged (issue 18: within 2%).
       let trainingSeconds = trained.map(\.seconds).reduce(0, +)
@@ -382,10 +377,6 @@ enum Fig7Experiment {
           + "\(boundFluidOnly) episode(s) needed the looser fluid bound (certificate did not "
           + "apply and upperBoundSolvesLP is off)")
     }
-    Fig7Claims.check(
-      &summary, stats: stats, results: results, table: table, config: config,
-      quick: options.quick)
-    Fig7HeldOut.record(&summary, rows: heldOut, config: config, quick: options.quick)
     recordOrchestration(&summary, results: results, config: config)
     run.finish()
     print(TextTable.seriesSummary(stats, valueLabel: "final", percent: true).render())
@@ -443,6 +434,98 @@ enum Fig7Experiment {
         + "\(recorded.framesPerEpisode) per recorded episode. The references cannot learn a GPO "
         + "orchestrator and run Kubernetes HPA, so learned series and references differ by "
         + "orchestration as well as dispatch; the held-out scores use each series' trained GPO with deterministic actions")
+  }
+
+  /// The statistics and the claims of a run: convergence on the paired gain over
+  /// Greedy_Native, the share of the upper bound, the claims (`Fig7Claims.check`) and the
+  /// held-out evaluation. The run in one process and `experiment merge` both call it.
+  static func summarize(
+    table: ResultsTable, runs: [Fig7Claims.RunFacts], heldOut: [Fig7HeldOut.Row],
+    config: Fig7Config, quick: Bool
+  ) throws -> (stats: [SeriesStats], summary: FigureSummary) {
+    let criterion = ConvergenceCriterion(
+      window: config.convergenceWindow, tolerance: .absolute(config.convergenceTolerance),
+      finalWindow: config.finalWindow)
+    var stats = Aggregation.seriesStats(
+      table, finalWindow: config.finalWindow, convergence: criterion)
+    Fig7Claims.replaceConvergenceWithPairedGain(&stats, table: table, criterion: criterion)
+    var summary = FigureSummary(FigureCatalog.all.first { $0.id == "fig7" }!)
+    try summary.record(stats)
+    Fig7Claims.recordShareOfBound(&summary, table: table, config: config)
+    Fig7Claims.check(
+      &summary, stats: stats, runs: runs, table: table, config: config, quick: quick)
+    Fig7HeldOut.record(&summary, rows: heldOut, config: config, quick: quick)
+    return (stats, summary)
+  }
+
+  /// The summary of shards put together (`experiment merge`), by `summarize` on the merged
+  /// folder: each learned run's episodes from data.csv (throughput) and timing.csv (wall
+  /// seconds), its curriculum time from its shard's summary, the held-out rows from
+  /// heldout.csv. The learner totals (trained batches, waits) are the sums of the shards'.
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(Fig7Config.self)
+    var wallSeconds: [String: Double] = [:]  // "series/seed/episode"
+    if let timing = try input.csv("timing.csv"), let header = timing.first?.fields {
+      let column = { (name: String) in header.firstIndex(of: name) }
+      if let series = column("series"), let seed = column("seed"),
+        let episode = column("episode"), let wall = column("wall_seconds")
+      {
+        for record in timing.dropFirst() where record.fields.count == header.count {
+          let f = record.fields
+          wallSeconds["\(f[series])/\(f[seed])/\(f[episode])"] = Double(f[wall])
+        }
+      }
+    }
+    func number(_ value: JSONValue?) -> Double? {
+      if case .number(let x)? = value { return x }
+      return nil
+    }
+    func element(_ value: JSONValue?, _ index: Int) -> JSONValue? {
+      guard case .array(let items)? = value, items.indices.contains(index) else { return nil }
+      return items[index]
+    }
+    var runs: [Fig7Claims.RunFacts] = []
+    for series in config.series {
+      for seed in input.run.seeds {
+        guard let shard = input.shards.first(where: { $0.seeds.contains(seed) }),
+          let index = shard.seeds.firstIndex(of: seed)
+        else { continue }
+        let facts = shard.series[series.name]
+        let learner = facts?["learner"]
+        let episodes = input.table.rows(series: series.name).filter { $0.seed == seed }.map {
+          row in
+          Fig7Claims.RunFacts.Episode(
+            episode: Int(row.x), throughput: row.y,
+            wallSeconds: wallSeconds["\(series.name)/\(seed)/\(Int(row.x))"] ?? .nan)
+        }
+        // A shard's learner totals go to its first run, so that the sums are the shards'.
+        let first = index == 0
+        runs.append(
+          Fig7Claims.RunFacts(
+            series: series.name, seed: seed, episodes: episodes,
+            curriculumSeconds: number(element(facts?["curriculum_wall_seconds_per_seed"], index))
+              ?? .nan,
+            trainedBatches: first ? Int(number(learner?["trained_batches"]) ?? 0) : 0,
+            collectorWaitSeconds: first ? number(learner?["collector_wait_seconds"]) ?? 0 : 0,
+            trainingSeconds: first ? number(learner?["training_seconds"]) ?? 0 : 0))
+      }
+    }
+    var heldOut: [Fig7HeldOut.Row] = []
+    if let records = try input.csv("heldout.csv"), records.first?.fields.count == 5 {
+      for record in records.dropFirst() where record.fields.count == 5 {
+        let f = record.fields
+        guard let seed = UInt64(f[2]), let episode = Int(f[3]), let y = Double(f[4]) else {
+          continue
+        }
+        heldOut.append(
+          Fig7HeldOut.Row(series: f[0], acting: f[1], seed: seed, episode: episode, throughput: y))
+      }
+    }
+    var summary = try summarize(
+      table: input.table, runs: runs, heldOut: heldOut, config: config, quick: input.run.quick
+    ).summary
+    summary.notes = MergedSummary.commonNotes(input.shards) + summary.notes
+    return summary
   }
 
   /// The data.csv extras of one reference episode: what a heuristic has of a learned episode's.

@@ -150,9 +150,6 @@ enum Fig8Experiment {
     let stats = Aggregation.seriesStats(table, finalWindow: config.rounds)
     var summary = FigureSummary(try FigureCatalog.require("fig8"))
     try summary.record(stats)
-    func mean(_ s: DispatchSweepSeries) -> Double? {
-      stats.first { $0.series == s.rawValue }?.finalValue
-    }
     var text = TextTable([
       "series", "ours: ms / \(config.inferencesPerRound)", "min", "max",
       "paper: ms / 20",
@@ -164,40 +161,9 @@ enum Fig8Experiment {
         Format.fixed(entry.finalValueMin, decimals: 4),
         Format.fixed(entry.finalValueMax, decimals: 4), s.flatMap { paperMs[$0] } ?? "-",
       ])
-      if let s, let paper = paperMs[s] {
-        summary.set("paperMs", .string(paper), series: entry.series)
-      }
     }
     print(text.render())
-    let verdict = { (value: Bool?) in options.quick ? nil : value }
-    let ours = config.series.map { ($0.rawValue, mean($0)) }
-    if let m = mean(.mappo), config.series.count > 1 {
-      let others = config.series.filter { $0 != .mappo }.compactMap(mean)
-      summary.check(
-        "MAPPO has the lowest cumulative inference latency (paper: 10.1-10.2 ms vs AC ~10.4 ms)",
-        agrees: verdict(others.allSatisfy { m < $0 }),
-        evidence: "ours: " + SweepFigure.list(ours, unit: " ms", decimals: 4))
-    }
-    if let m = mean(.mappo), let a = mean(.ac) {
-      summary.notes.append(
-        "AC / MAPPO latency ratio: ours \(Format.fixed(a / m, decimals: 3)), paper ~"
-          + Format.fixed(10.4 / 10.15, decimals: 3))
-    }
-    summary.notes.append(
-      "absolute values are ours: the wall clock of one DispatchPolicy.choose call (release "
-        + "build, one OpenBLAS thread, Swift + OpenBLAS), summed over "
-        + "\(config.inferencesPerRound) consecutive decisions; the paper's come from TensorFlow "
-        + "1.14 on VMs. MAPPO's actor is fig7's, \(SweepFigure.actorShape(config.sweep.training)); "
-        + "AC's and DDPG's are \(SweepFigure.dims(config.sweep.baselines.a2c.hiddenSizes)) / "
-        + "\(SweepFigure.dims(config.sweep.baselines.ddpg.hiddenSizes)) MLPs over the whole "
-        + "observation. The differences are network shape and decision rule (MAPPO samples "
-        + "within \(SweepFigure.maskRule(config.sweep.training.mappo.maskMode)), AC samples from "
-        + "a softmax over the valid targets, DDPG takes the argmax of its scores over them)")
-    summary.notes.append(
-      "the networks are freshly initialized: inference cost does not depend on the weights' "
-        + "values, and the paper's convergence over rounds is a training effect that a "
-        + "wall-clock measurement of a fixed network does not have")
-    if options.quick { summary.notes.append("--quick: tiny budget, numbers are not meaningful") }
+    judge(stats: stats, config: config, quick: options.quick, into: &summary)
     run.finish()
     return try ResultsWriter(
       directory: options.outputDirectory(figure: "fig8"), renderer: renderer
@@ -274,5 +240,59 @@ enum Fig8Experiment {
     mutating func collect(_ count: Int) {
       if samples.count < count { samples = collectTo(count) }
     }
+  }
+
+  /// The paper's values beside ours, the ordering claim and the caveats, from the per-series
+  /// statistics (final value: the mean over all rounds and seeds).
+  static func judge(
+    stats: [SeriesStats], config: Fig8Config, quick: Bool, into summary: inout FigureSummary
+  ) {
+    func mean(_ s: DispatchSweepSeries) -> Double? {
+      stats.first { $0.series == s.rawValue }?.finalValue
+    }
+    for entry in stats {
+      if let s = DispatchSweepSeries(rawValue: entry.series), let paper = paperMs[s] {
+        summary.set("paperMs", .string(paper), series: entry.series)
+      }
+    }
+    let verdict = { (value: Bool?) in quick ? nil : value }
+    let ours = config.series.map { ($0.rawValue, mean($0)) }
+    if let m = mean(.mappo), config.series.count > 1 {
+      let others = config.series.filter { $0 != .mappo }.compactMap(mean)
+      summary.check(
+        "MAPPO has the lowest cumulative inference latency (paper: 10.1-10.2 ms vs AC ~10.4 ms)",
+        agrees: verdict(others.allSatisfy { m < $0 }),
+        evidence: "ours: " + SweepFigure.list(ours, unit: " ms", decimals: 4))
+    }
+    if let m = mean(.mappo), let a = mean(.ac) {
+      summary.notes.append(
+        "AC / MAPPO latency ratio: ours \(Format.fixed(a / m, decimals: 3)), paper ~"
+          + Format.fixed(10.4 / 10.15, decimals: 3))
+    }
+    summary.notes.append(
+      "absolute values are ours: the wall clock of one DispatchPolicy.choose call (release "
+        + "build, one OpenBLAS thread, Swift + OpenBLAS), summed over "
+        + "\(config.inferencesPerRound) consecutive decisions; the paper's come from TensorFlow "
+        + "1.14 on VMs. MAPPO's actor is fig7's, \(SweepFigure.actorShape(config.sweep.training)); "
+        + "AC's and DDPG's are \(SweepFigure.dims(config.sweep.baselines.a2c.hiddenSizes)) / "
+        + "\(SweepFigure.dims(config.sweep.baselines.ddpg.hiddenSizes)) MLPs over the whole "
+        + "observation. The differences are network shape and decision rule (MAPPO samples "
+        + "within \(SweepFigure.maskRule(config.sweep.training.mappo.maskMode)), AC samples from "
+        + "a softmax over the valid targets, DDPG takes the argmax of its scores over them)")
+    summary.notes.append(
+      "the networks are freshly initialized: inference cost does not depend on the weights' "
+        + "values, and the paper's convergence over rounds is a training effect that a "
+        + "wall-clock measurement of a fixed network does not have")
+    if quick { summary.notes.append("--quick: tiny budget, numbers are not meaningful") }
+  }
+
+  /// The summary of shards put together (`experiment merge`): the statistics and checks of
+  /// the merged data.csv (every seed's rounds).
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(Fig8Config.self)
+    let computed = try input.summaryWithStatistics(finalWindow: config.rounds)
+    var summary = computed.summary
+    judge(stats: computed.stats, config: config, quick: input.run.quick, into: &summary)
+    return summary
   }
 }

@@ -174,19 +174,13 @@ enum Fig9Experiment {
 
   /// The summary of shards put together (`experiment merge`): the same checks on the merged
   /// data.csv, whose y is each seed's mean E2E latency at load x.
-  @Sendable static func mergedSummary(
-    table: ResultsTable, run: RunInfo, shards: [SummaryDocument]
-  ) throws -> FigureSummary {
-    let config = try JSONDecoder().decode(
-      DispatchSweepConfig.self, from: JSONEncoder().encode(run.config))
-    let series = table.seriesNames.compactMap(DispatchSweepSeries.init(rawValue:))
-    var summary = FigureSummary(try FigureCatalog.require("fig9"))
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(DispatchSweepConfig.self)
+    let series = input.table.seriesNames.compactMap(DispatchSweepSeries.init(rawValue:))
+    var summary = try input.emptySummary()
     judge(
-      e2e: { s, load in
-        let ys = table.rows(series: s.rawValue).filter { $0.x == load }.map(\.y)
-        return ys.isEmpty ? nil : ys.reduce(0, +) / Double(ys.count)
-      }, series: series, loads: config.loads, quick: run.quick, into: &summary)
-    summary.notes = MergedSummary.commonNotes(shards)
+      e2e: { s, load in input.mean(series: s.rawValue, where: { $0.x == load }) },
+      series: series, loads: config.loads, quick: input.run.quick, into: &summary)
     return summary
   }
 }

@@ -317,4 +317,16 @@ enum Fig16Experiment {
         + "and random; node reward \(config.orchestration.nodeReward.rawValue)")
     if quick { summary.notes.append("--quick: tiny budget, numbers are not meaningful") }
   }
+
+  /// The summary of shards put together (`experiment merge`): the statistics and checks of the
+  /// merged data.csv.
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(Fig16Config.self)
+    let computed = try input.summaryWithStatistics(finalWindow: config.finalWindow)
+    var summary = computed.summary
+    judge(
+      stats: computed.stats, table: input.table, config: config, quick: input.run.quick,
+      into: &summary)
+    return summary
+  }
 }

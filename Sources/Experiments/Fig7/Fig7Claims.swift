@@ -4,6 +4,62 @@ import RL
 
 /// The paper's Fig. 7 claims, checked against our numbers and written into summary.json.
 enum Fig7Claims {
+  /// What the claims read of one training run (a learned series on a seed): from the run's
+  /// result in memory, or from a merged results folder (`data.csv`, `timing.csv` and the
+  /// shards' summaries).
+  struct RunFacts {
+    /// The series' name.
+    var series: String
+    /// The seed.
+    var seed: UInt64
+    /// The recorded episodes in order.
+    var episodes: [Episode]
+    /// Wall seconds of the curriculum pre-training.
+    var curriculumSeconds: Double
+    /// The learner's trained batches.
+    var trainedBatches: Int
+    /// Seconds the collector waited for the learner.
+    var collectorWaitSeconds: Double
+    /// Seconds the learner trained.
+    var trainingSeconds: Double
+
+    /// One recorded episode.
+    struct Episode {
+      /// Episode number (1-based).
+      var episode: Int
+      /// On-time / arrived.
+      var throughput: Double
+      /// Wall seconds the episode took.
+      var wallSeconds: Double
+    }
+
+    /// The facts of a run in memory.
+    init(_ result: DispatchRunResult) {
+      self.init(
+        series: result.series.name, seed: result.seed,
+        episodes: result.episodes.map {
+          Episode(episode: $0.episode, throughput: $0.throughput, wallSeconds: $0.wallSeconds)
+        }, curriculumSeconds: result.curriculumSeconds,
+        trainedBatches: result.learnerStatistics.trainedBatches,
+        collectorWaitSeconds: result.learnerStatistics.collectorWaitSeconds,
+        trainingSeconds: result.learnerStatistics.trainingSeconds)
+    }
+
+    /// The facts as given.
+    init(
+      series: String, seed: UInt64, episodes: [Episode], curriculumSeconds: Double,
+      trainedBatches: Int, collectorWaitSeconds: Double, trainingSeconds: Double
+    ) {
+      self.series = series
+      self.seed = seed
+      self.episodes = episodes
+      self.curriculumSeconds = curriculumSeconds
+      self.trainedBatches = trainedBatches
+      self.collectorWaitSeconds = collectorWaitSeconds
+      self.trainingSeconds = trainingSeconds
+    }
+  }
+
   /// Episode-to-episode workload variation (bursts, trace offsets) is shared by every series,
   /// and it is larger than the learning signal; so convergence is judged on each learned
   /// series' gain over Greedy_Native on the same seed and episode (common random numbers).
@@ -77,7 +133,7 @@ enum Fig7Claims {
   /// references in `table` (random, least-utilized, queue-aware: same episodes, same
   /// environment).
   static func check(
-    _ summary: inout FigureSummary, stats: [SeriesStats], results: [DispatchRunResult],
+    _ summary: inout FigureSummary, stats: [SeriesStats], runs allRuns: [RunFacts],
     table: ResultsTable, config: Fig7Config, quick: Bool
   ) {
     let byName = Dictionary(stats.map { ($0.series, $0) }, uniquingKeysWith: { a, _ in a })
@@ -86,10 +142,12 @@ enum Fig7Claims {
     // Wall clock and instability per learned series.
     var instability: [String: Double] = [:]
     for series in config.series {
-      let runs = results.filter { $0.series.name == series.name }
+      let runs = allRuns.filter { $0.series == series.name }
       guard !runs.isEmpty else { continue }
       let episodeSeconds = runs.flatMap { $0.episodes.map(\.wallSeconds) }
-      let totals = runs.map { $0.curriculumSeconds + $0.episodes.reduce(0) { $0 + $1.wallSeconds } }
+      let totals = runs.map {
+        $0.curriculumSeconds + $0.episodes.reduce(0) { $0 + $1.wallSeconds }
+      }
       // Mean absolute episode-to-episode change over the second half of training.
       let jumps = runs.map { run -> Double in
         let ys = run.episodes.map(\.throughput)
@@ -116,10 +174,10 @@ enum Fig7Claims {
         .object([
           "mode": .string(series.learner.rawValue),
           "trained_batches": .number(
-            Double(runs.map(\.learnerStatistics.trainedBatches).reduce(0, +))),
+            Double(runs.map(\.trainedBatches).reduce(0, +))),
           "collector_wait_seconds": .number(
-            runs.map(\.learnerStatistics.collectorWaitSeconds).reduce(0, +)),
-          "training_seconds": .number(runs.map(\.learnerStatistics.trainingSeconds).reduce(0, +)),
+            runs.map(\.collectorWaitSeconds).reduce(0, +)),
+          "training_seconds": .number(runs.map(\.trainingSeconds).reduce(0, +)),
         ]), series: series.name)
       if let s = byName[series.name], let x = s.convergenceX {
         // Wall time to reach the convergence episode, mean over seeds.
@@ -257,7 +315,7 @@ enum Fig7Claims {
     }
     if let kmps, let b2 {
       let wall = { (name: String) -> Double? in
-        let seconds = results.filter { $0.series.name == name }.flatMap {
+        let seconds = allRuns.filter { $0.series == name }.flatMap {
           $0.episodes.map(\.wallSeconds)
         }
         return seconds.isEmpty ? nil : seconds.reduce(0, +) / Double(seconds.count)

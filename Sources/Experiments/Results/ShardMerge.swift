@@ -60,14 +60,16 @@ public enum ShardMerge {
       wallTimeSeconds: shards.reduce(0) { $0 + $1.document.wallTimeSeconds },
       commandLine: RunInfo.shellQuoted(arguments), quick: first.document.quick,
       environment: .current(blasThreads: first.document.environment.blasThreads))
+    // The other files first: a figure's recomputation may read them (timing.csv, …).
+    try copyExtras(shards, into: output)
     var summary = try MergedSummary.make(
-      table: table, run: run, shards: shards.map(\.document))
+      MergedSummary.Input(
+        table: table, run: run, shards: shards.map(\.document), directory: output))
     summary.notes.append(
       "merged by `experiment merge` from \(shards.count) shards ("
         + shards.map { "\($0.record.spec): seeds \(seedText($0.record.seeds))" }
         .joined(separator: "; ")
         + "); wallTimeSeconds is the sum of the shards' wall times")
-    try copyExtras(shards, into: output)
     return try ResultsWriter(directory: output, renderer: renderer).write(
       table: table, summary: summary, run: run, plot: first.plot)
   }

@@ -1,5 +1,3 @@
-import DequeModule
-
 /// Arrival order (FIFO).
 public struct FIFOQueue: DequeueStrategy {
   var store: ServiceBuckets
@@ -13,11 +11,11 @@ public struct FIFOQueue: DequeueStrategy {
   public var count: Int { store.total }
 
   /// Requests of `service` queued.
-  public func count(service: Int) -> Int { store.counts[service] }
+  public func count(service: Int) -> Int { store.count(service) }
 
   /// Visits every queued request (in no particular order).
   public func forEach(_ body: (QueueEntry) -> Void) {
-    for b in store.buckets { for e in b { body(e) } }
+    store.forEach(body)
   }
 
   /// Enqueues a request.
@@ -36,18 +34,16 @@ public struct FIFOQueue: DequeueStrategy {
     estimatesMs: UnsafeBufferPointer<Double>, allowed: (Int, Float, Float) -> Bool
   ) -> QueueEntry? {
     guard store.total > 0 else { return nil }
-    let best = store.counts.withUnsafeBufferPointer { counts in
-      store.heads.withUnsafeBufferPointer { heads in
-        var best = -1
-        var bestSeq = Int64.max
-        for w in 0..<counts.count where counts[w] > 0 {
-          let h = heads[w]
-          guard h.seq < bestSeq, allowed(w, h.cpuCores, h.memoryGB) else { continue }
-          best = w
-          bestSeq = h.seq
-        }
-        return best
+    let best = store.withHeads { buckets, slots in
+      var best = -1
+      var bestSeq = Int64.max
+      for w in 0..<buckets.count where buckets[w].count > 0 {
+        let h = slots[Int(buckets[w].first)].entry
+        guard h.seq < bestSeq, allowed(w, h.cpuCores, h.memoryGB) else { continue }
+        best = w
+        bestSeq = h.seq
       }
+      return best
     }
     guard best >= 0 else { return nil }
     return store.removeFirst(best)

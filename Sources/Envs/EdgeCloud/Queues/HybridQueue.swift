@@ -1,5 +1,3 @@
-import DequeModule
-
 /// KMPS' time-series adaptive hybrid: requests of the service with the shortest estimated
 /// completion time E_w first (arrival order within a service), except requests promoted as
 /// urgent at a long slot, which go first (earliest deadline first among them).
@@ -19,12 +17,12 @@ public struct HybridQueue: DequeueStrategy {
   public var count: Int { normal.total + urgent.total }
 
   /// Requests of `service` queued.
-  public func count(service: Int) -> Int { normal.counts[service] + urgent.counts[service] }
+  public func count(service: Int) -> Int { normal.count(service) + urgent.count(service) }
 
   /// Visits every queued request (in no particular order).
   public func forEach(_ body: (QueueEntry) -> Void) {
-    for b in urgent.buckets { for e in b { body(e) } }
-    for b in normal.buckets { for e in b { body(e) } }
+    urgent.forEach(body)
+    normal.forEach(body)
   }
 
   /// Enqueues a request.
@@ -44,38 +42,35 @@ public struct HybridQueue: DequeueStrategy {
     estimatesMs: UnsafeBufferPointer<Double>, allowed: (Int, Float, Float) -> Bool
   ) -> QueueEntry? {
     if urgent.total > 0 {
-      let best = urgent.counts.withUnsafeBufferPointer { counts in
-        urgent.heads.withUnsafeBufferPointer { heads in
-          var best = -1
-          var bestDeadline = Double.infinity
-          for w in 0..<counts.count where counts[w] > 0 {
-            let h = heads[w]
-            guard h.deadlineMs < bestDeadline, allowed(w, h.cpuCores, h.memoryGB) else { continue }
-            best = w
-            bestDeadline = h.deadlineMs
-          }
-          return best
+      let best = urgent.withHeads { buckets, slots in
+        var best = -1
+        var bestDeadline = Double.infinity
+        for w in 0..<buckets.count where buckets[w].count > 0 {
+          let h = slots[Int(buckets[w].first)].entry
+          guard h.deadlineMs < bestDeadline, allowed(w, h.cpuCores, h.memoryGB) else { continue }
+          best = w
+          bestDeadline = h.deadlineMs
         }
+        return best
       }
       if best >= 0 { return urgent.removeFirst(best) }
     }
     guard normal.total > 0 else { return nil }
-    let best = normal.counts.withUnsafeBufferPointer { counts in
-      normal.heads.withUnsafeBufferPointer { heads in
-        var best = -1
-        var bestE = Double.infinity
-        var bestSeq = Int64.max
-        for w in 0..<counts.count where counts[w] > 0 {
-          let e = estimatesMs[w]
-          guard e < bestE || (e == bestE && heads[w].seq < bestSeq) else { continue }
-          let h = heads[w]
-          guard allowed(w, h.cpuCores, h.memoryGB) else { continue }
-          best = w
-          bestE = e
-          bestSeq = h.seq
-        }
-        return best
+    let best = normal.withHeads { buckets, slots in
+      var best = -1
+      var bestE = Double.infinity
+      var bestSeq = Int64.max
+      for w in 0..<buckets.count where buckets[w].count > 0 {
+        let e = estimatesMs[w]
+        guard e < bestE || (e == bestE && slots[Int(buckets[w].first)].entry.seq < bestSeq)
+        else { continue }
+        let h = slots[Int(buckets[w].first)].entry
+        guard allowed(w, h.cpuCores, h.memoryGB) else { continue }
+        best = w
+        bestE = e
+        bestSeq = h.seq
       }
+      return best
     }
     guard best >= 0 else { return nil }
     return normal.removeFirst(best)
@@ -97,19 +92,19 @@ public struct HybridQueue: DequeueStrategy {
   ) -> Int {
     guard normal.total > 0 else { return 0 }
     var promoted = 0
-    for w in 0..<normal.serviceCount where normal.counts[w] > 0 {
+    for w in 0..<normal.serviceCount where normal.count(w) > 0 {
       let limit = nowMs + estimatesMs[w] + slackMs
-      guard normal.deadlineFloorMs[w] <= limit else { continue }
+      guard normal.deadlineFloorMs(w) <= limit else { continue }
       var moved: [QueueEntry] = []
       normal.remove(w, where: { $0.deadlineMs <= limit }) { moved.append($0) }
       guard !moved.isEmpty else { continue }
       // The urgent bucket is already in (deadline, seq) order (seq is unique, so the order
       // is total): sort the promoted entries and merge.
       moved.sort { ($0.deadlineMs, $0.seq) < ($1.deadlineMs, $1.seq) }
-      var merged = Deque<QueueEntry>()
-      merged.reserveCapacity(urgent.counts[w] + moved.count)
+      var merged: [QueueEntry] = []
+      merged.reserveCapacity(urgent.count(w) + moved.count)
       var j = 0
-      for e in urgent.buckets[w] {
+      for e in urgent.entries(w) {
         while j < moved.count && (moved[j].deadlineMs, moved[j].seq) < (e.deadlineMs, e.seq) {
           merged.append(moved[j])
           j += 1

@@ -71,7 +71,7 @@ extension EdgeCloudSimulator {
   mutating func computeMask(eap b: Int, service w: Int, cpuCores: Double, memoryGB: Double) {
     let t = topology.targetCount
     let base = b * t
-    let off = replicaKey(service: w, node: 0)
+    let sc = serviceCount
     let reachable = reachableEdgeStart[b]..<reachableEdgeStart[b + 1]
     reachableEdgeNodes.withUnsafeBufferPointer { reach in
       replicas.withUnsafeBufferPointer { rep in
@@ -81,14 +81,15 @@ extension EdgeCloudSimulator {
               topology.nodeCPUCores.withUnsafeBufferPointer { cc in
                 topology.nodeMemoryGB.withUnsafeBufferPointer { mc in
                   masks.withUnsafeMutableBufferPointer { m in
-                    // Pointers rebased to this eAP's row and this service's replica counts.
-                    let repRow = rep.baseAddress! + off
-                    let prRow = pr.baseAddress! + off
+                    // Pointers rebased to this eAP's row and this service's replica counts
+                    // (node n's at n · serviceCount).
+                    let repRow = rep.baseAddress! + w
+                    let prRow = pr.baseAddress! + w
                     let maskRow = m.baseAddress! + base
                     for k in reachable {
                       let n = Int(reach[k])
                       maskRow[n] =
-                        Self.active(replicas: repRow[n], pendingRemoval: prRow[n]) > 0
+                        Self.active(replicas: repRow[n * sc], pendingRemoval: prRow[n * sc]) > 0
                         && Self.fits(
                           cpuCores: cpuCores, memoryGB: memoryGB, cpuCapacity: cc[n],
                           cpuUsed: cu[n], memoryCapacity: mc[n], memoryUsed: mu[n])

@@ -1,9 +1,11 @@
 // MARK: - Derived quantities, defined once
 
 extension EdgeCloudSimulator {
-  /// Index of the (service, node) pair in the per-(service, node) arrays.
+  /// Index of the (service, node) pair in the per-(service, node) arrays: node-major, so that
+  /// the replica counts of one node (what a start, a completion or a dispatch to it reads) sit
+  /// in one cache line however many nodes the system has.
   @inline(__always)
-  func replicaKey(service w: Int, node n: Int) -> Int { w * topology.nodeCount + n }
+  func replicaKey(service w: Int, node n: Int) -> Int { n * serviceCount + w }
 
   /// Replicas that can take a request now: deployed − busy − pending removal.
   @inline(__always)
