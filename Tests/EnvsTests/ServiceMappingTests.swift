@@ -62,6 +62,22 @@ import Testing
     #expect(byType.filter { $0 < 0.02 }.count >= 6)
   }
 
+  /// The line every figure prints after loading: the loader's counts, then the services seen
+  /// under the mapping (the bundled trace: 20,000 rows, 26 unfinished, 12 services of 7.1–9.4%;
+  /// the authors' task types reach only 10 of the 12).
+  @Test func summaryLineNamesRowsSkipsAndServicesSeen() throws {
+    let line = EdgeCloudFixtures.trace.summary(services: EdgeCloudConfig().services)
+    #expect(line.contains("20000 rows read, 19974 kept, 26 skipped (unfinished 26)"), "\(line)")
+    #expect(
+      line.hasSuffix(
+        "services seen 12 of 12 under the job mapping (largest 9.4%, smallest 7.1%)"),
+      "\(line)")
+    var byType = EdgeCloudConfig().services
+    byType.mapping = .taskType
+    let typed = EdgeCloudFixtures.trace.summary(services: byType)
+    #expect(typed.contains("services seen 10 of 12 under the taskType mapping (largest 89.3%"))
+  }
+
   @Test func derivedValuesMatchHandComputedMeans() throws {
     var config = EdgeCloudConfig()
     config.services.mapping = .taskType

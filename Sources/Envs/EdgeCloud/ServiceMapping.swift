@@ -82,4 +82,30 @@ extension AlibabaTrace {
     let n = Double(max(count, 1))
     return counts.map { Double($0) / n }
   }
+
+  /// The loader's one-line summary (`TraceLoadStats.description`: rows read, kept, skipped by
+  /// reason, task types seen) followed by the services the rows become under `services`'
+  /// mapping: how many of the `services.count` get rows, and the largest and smallest shares.
+  public func summary(services: ServiceConfig) -> String {
+    let shares =
+      mapped(
+        services.mapping, serviceCount: services.count,
+        resourceCPUClasses: services.resourceCPUClasses
+      ).serviceShares(serviceCount: services.count)
+    let seen = shares.filter { $0 > 0 }.count
+    let percent = { (x: Double) in String(format: "%.1f%%", 100 * x) }
+    return stats.description
+      + "; services seen \(seen) of \(services.count) under the \(services.mapping.rawValue) "
+      + "mapping (largest \(percent(shares.max() ?? 0)), smallest \(percent(shares.min() ?? 0)))"
+  }
+
+  /// Loads the trace `environment` replays (`workload.tracePath`, or `path` when given) with
+  /// its service count and zero-duration clamp.
+  public static func load(for environment: EdgeCloudConfig, path: String? = nil) throws
+    -> AlibabaTrace
+  {
+    try load(
+      path: path ?? environment.workload.tracePath, serviceCount: environment.services.count,
+      zeroDurationClampS: environment.workload.zeroDurationClampS)
+  }
 }

@@ -23,9 +23,7 @@ enum AblationTraining {
     let traceURL = try options.traceURL()
     training.environment.workload.tracePath = traceURL.path
     try training.validate()
-    let trace = try AlibabaTrace.load(
-      path: traceURL.path, serviceCount: training.environment.services.count,
-      zeroDurationClampS: training.environment.workload.zeroDurationClampS)
+    let trace = try AlibabaTrace.loadReporting(for: training.environment)
     if training.environment.services.placement == nil, training.warmupPlacementSlots > 0 {
       training.environment.services.placement = try HeuristicReference.hpaPlacement(
         config: training, trace: trace)

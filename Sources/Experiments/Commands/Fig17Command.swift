@@ -199,10 +199,7 @@ enum Fig17Experiment {
     var run = try RunInfo.start(figure: "fig17", options: options, config: config)
     var trace: AlibabaTrace? = nil
     if config.environment.workload.source == .trace {
-      trace = try AlibabaTrace.load(
-        path: config.environment.workload.tracePath,
-        serviceCount: config.environment.services.count,
-        zeroDurationClampS: config.environment.workload.zeroDurationClampS)
+      trace = try AlibabaTrace.loadReporting(for: config.environment)
     }
     let seeds = options.seeds
     let progress = ProgressReporter(

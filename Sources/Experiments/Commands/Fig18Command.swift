@@ -175,9 +175,7 @@ enum Fig18Experiment {
     if config.training.environment.workload.source == .trace {
       let traceURL = try options.traceURL()
       config.training.environment.workload.tracePath = traceURL.path
-      trace = try AlibabaTrace.load(
-        path: traceURL.path, serviceCount: config.training.environment.services.count,
-        zeroDurationClampS: config.training.environment.workload.zeroDurationClampS)
+      trace = try AlibabaTrace.loadReporting(for: config.training.environment)
     }
     try config.validate()
     if config.training.environment.services.placement == nil,

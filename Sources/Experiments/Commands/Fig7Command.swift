@@ -248,9 +248,8 @@ enum Fig7Experiment {
     config.training.environment.workload.tracePath = traceURL.path
     try config.validate()
     config = config.withOrchestrationApplied
-    let trace = try AlibabaTrace.load(
-      path: traceURL.path, serviceCount: config.training.environment.services.count,
-      zeroDurationClampS: config.training.environment.workload.zeroDurationClampS)
+    let trace = try AlibabaTrace.loadReporting(
+      for: config.training.environment, sink: progressSink)
     if config.training.environment.services.placement == nil,
       config.training.warmupPlacementSlots > 0
     {

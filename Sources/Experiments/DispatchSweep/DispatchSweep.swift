@@ -309,9 +309,7 @@ enum DispatchSweep {
   static func loadTrace(_ config: DispatchSweepConfig) throws -> AlibabaTrace? {
     let env = config.training.environment
     guard env.workload.source == .trace else { return nil }
-    return try AlibabaTrace.load(
-      path: env.workload.tracePath, serviceCount: env.services.count,
-      zeroDurationClampS: env.workload.zeroDurationClampS)
+    return try AlibabaTrace.loadReporting(for: env)
   }
 
   /// Trains the learned series for `seed` and evaluates every series at every load.

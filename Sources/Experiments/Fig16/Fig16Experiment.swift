@@ -175,10 +175,7 @@ enum Fig16Experiment {
     let seeds = options.seeds
     var trace: AlibabaTrace? = nil
     if config.environment.workload.source == .trace {
-      trace = try AlibabaTrace.load(
-        path: config.environment.workload.tracePath,
-        serviceCount: config.environment.services.count,
-        zeroDurationClampS: config.environment.workload.zeroDurationClampS)
+      trace = try AlibabaTrace.loadReporting(for: config.environment)
     }
     if let placement = try warmupPlacement(config: config, trace: trace) {
       config.environment.services.placement = placement

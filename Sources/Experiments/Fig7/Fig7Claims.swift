@@ -326,8 +326,9 @@ enum Fig7Claims {
             + "training (B2)",
           agrees: judge ? k < b : nil,
           evidence: "mean wall seconds per episode: KMPS \(Format.fixed(k, decimals: 3)), B2 "
-            + "\(Format.fixed(b, decimals: 3)) (meaningful with --jobs 1, the default: parallel "
-            + "jobs take the core the learner thread needs)")
+            + "\(Format.fixed(b, decimals: 3)) (meaningful without --jobs: by default the "
+            + "asynchronous series run alone, their learner thread on the second core, and the "
+            + "synchronous ones one per core; --jobs N can take the core the learner needs)")
       }
     }
     if let kmps, let b1 {
