@@ -42,7 +42,9 @@ private func trainInputDrivenBandit(
       keys.append(Array(inputs.indices))
     }
     if rollouts > 1 {
-      let returns = batches.map { InputDependentBaseline.discountedReturns($0.streams[0].rewards, gamma: 0) }
+      let returns = batches.map {
+        InputDependentBaseline.discountedReturns($0.streams[0].rewards, gamma: 0)
+      }
       let baselines = try InputDependentBaseline.leaveOneOut(returns: returns, keys: keys)
       for k in batches.indices {
         let advantages = zip(returns[k], baselines[k]).map { g, b in

@@ -432,7 +432,8 @@ enum Fig7Experiment {
         + "; a frame every \(config.training.environment.timing.frameEverySlots) slots, "
         + "\(recorded.framesPerEpisode) per recorded episode. The references cannot learn a GPO "
         + "orchestrator and run Kubernetes HPA, so learned series and references differ by "
-        + "orchestration as well as dispatch; the held-out scores use each series' trained GPO with deterministic actions")
+        + "orchestration as well as dispatch; the held-out scores use each series' trained GPO "
+        + "with deterministic actions")
   }
 
   /// The statistics and the claims of a run: convergence on the paired gain over
