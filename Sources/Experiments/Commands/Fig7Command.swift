@@ -202,22 +202,22 @@ enum Fig7Experiment {
     }
   }
 
-  /// Trains `jobs` (series × seed) with `transform`, results in input order. `--jobs N` runs N
+  /// Trains `runs` (series × seed) with `transform`, results in input order. `--jobs N` runs N
   /// at a time. Without it, every job gets the cores its learner uses: asynchronous
   /// (dual-buffer) jobs run one at a time, their learner thread on the second core, and the
   /// single-threaded synchronous ones run one per core. Asynchronous and synchronous training
   /// then still compare in wall time per episode, and the machine is not left half idle.
   static func scheduled<R: Sendable>(
-    _ jobs: [(series: DispatchSeries, seed: UInt64)], jobs count: Int?,
+    _ runs: [(series: DispatchSeries, seed: UInt64)], jobs: Int?,
     _ transform: @escaping @Sendable ((series: DispatchSeries, seed: UInt64)) throws -> R
   ) throws -> [R] {
-    if let count { return try ParallelJobs.map(jobs, jobs: count, transform) }
-    let asynchronous = jobs.indices.filter { jobs[$0].series.learner == .asynchronous }
-    let synchronous = jobs.indices.filter { jobs[$0].series.learner == .synchronous }
-    var results = [R?](repeating: nil, count: jobs.count)
+    if let jobs { return try ParallelJobs.map(runs, jobs: jobs, transform) }
+    let asynchronous = runs.indices.filter { runs[$0].series.learner == .asynchronous }
+    let synchronous = runs.indices.filter { runs[$0].series.learner == .synchronous }
+    var results = [R?](repeating: nil, count: runs.count)
     let cores = ProcessInfo.processInfo.activeProcessorCount
     for (group, workers) in [(asynchronous, 1), (synchronous, max(1, cores))] {
-      let done = try ParallelJobs.map(group.map { jobs[$0] }, jobs: workers, transform)
+      let done = try ParallelJobs.map(group.map { runs[$0] }, jobs: workers, transform)
       for (index, result) in zip(group, done) { results[index] = result }
     }
     return results.map { $0! }

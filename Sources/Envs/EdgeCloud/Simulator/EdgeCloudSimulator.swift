@@ -171,9 +171,7 @@ public struct EdgeCloudSimulator: Sendable {
     try config.validate()
     var trace: AlibabaTrace? = nil
     if config.workload.source == .trace {
-      trace = try AlibabaTrace.load(
-        path: config.workload.tracePath, serviceCount: config.services.count,
-        zeroDurationClampS: config.workload.zeroDurationClampS)
+      trace = try AlibabaTrace.load(for: config)
     }
     try self.init(config: config, trace: trace, seed: seed)
   }
