@@ -143,8 +143,8 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
   /// the critic by GAE). With K ≥ 2, each decision's advantage is its discounted return (γ of
   /// `mappo`) minus the mean return of the same request in the other K − 1 rollouts: the
   /// input-dependent baseline of Mao et al. (ICLR 2019, `InputDependentBaseline`). All K
-  /// rollouts train as one batch; the episode's throughput is their mean; the actor is picked
-  /// up once per episode, before its first rollout.
+  /// rollouts train as one batch; the episode's record holds the means over them
+  /// (`EpisodeRecord`); the actor is picked up once per episode, before its first rollout.
   public var rolloutsPerEpisode: Int = 1
   /// The GPO orchestrator every learned series trains alongside its dispatcher when
   /// `environment.orchestration.orchestrator` is `agent` (`"gpo"`); unused otherwise.
@@ -364,6 +364,14 @@ public struct FailureShares: Sendable, Equatable {
   /// Still in the system when the episode ended.
   public var unfinished: Double
 
+  /// Shares given as fractions of the arrivals.
+  public init(atEAP: Double, inQueue: Double, running: Double, unfinished: Double) {
+    self.atEAP = atEAP
+    self.inQueue = inQueue
+    self.running = running
+    self.unfinished = unfinished
+  }
+
   /// The shares of `metrics` (all 0 when nothing arrived).
   public init(_ metrics: EdgeCloudMetrics) {
     let n = Double(max(1, metrics.arrived))
@@ -375,18 +383,24 @@ public struct FailureShares: Sendable, Equatable {
 }
 
 /// What one recorded episode measured.
+///
+/// With several rollouts of the episode's arrival sequence (`rolloutsPerEpisode` = K ≥ 2),
+/// every measured quantity of the simulator (throughput, counts, shares, latencies) is the mean
+/// over the K rollouts of its value in each rollout, so the columns of one record describe the
+/// same episodes and keep their identities (throughput plus the failure shares is 1; the
+/// latency parts sum to the mean latency). What is not per rollout says so below.
 public struct EpisodeRecord: Sendable, Equatable {
   /// 1-based episode index (curriculum episodes are not counted).
   public var episode: Int
   /// Long-term throughput Φ' of the episode (on-time completions / arrivals).
   public var throughput: Double
-  /// Wall-clock seconds of the episode: acting plus (synchronous) training or (asynchronous)
-  /// waiting for the learner.
+  /// Wall-clock seconds of the episode, all its rollouts: acting plus (synchronous) training
+  /// or (asynchronous) waiting for the learner.
   public var wallSeconds: Double
-  /// Requests that arrived.
-  public var arrived: Int
-  /// Dispatch decisions taken.
-  public var decisions: Int
+  /// Requests that arrived in a rollout (with several, the mean, like every count here).
+  public var arrived: Double
+  /// Dispatch decisions taken in a rollout.
+  public var decisions: Double
   /// Shares of decisions sent across clusters and to the cloud.
   public var crossClusterShare: Double
   public var cloudShare: Double
@@ -394,22 +408,25 @@ public struct EpisodeRecord: Sendable, Equatable {
   public var meanLatencyMs: Double
   /// Its parts (`EdgeCloudMetrics.meanLatencyMs`), ms; they sum to `meanLatencyMs`.
   public var latencyParts: LatencyParts
-  /// Mean dispatch reward per decision of the episode.
+  /// Mean dispatch reward per decision, over the decisions of all the rollouts (the batch the
+  /// learner was handed).
   public var meanReward: Double
   /// Statistics of the most recent finished MAPPO update (asynchronous: possibly an older one).
   public var update: MAPPOUpdateStats
-  /// Newer actors the eAPs picked up during the episode.
+  /// Newer actors the eAPs picked up during the episode (all its rollouts).
   public var weightPickups: Int
   /// Where the requests not completed on time ended.
   public var failures: FailureShares
+  /// Rollouts of the episode's arrival sequence that the measured quantities are means over.
+  public var rollouts: Int
 
   /// Creates a value from all its fields.
   public init(
     episode: Int,
     throughput: Double,
     wallSeconds: Double,
-    arrived: Int,
-    decisions: Int,
+    arrived: Double,
+    decisions: Double,
     crossClusterShare: Double,
     cloudShare: Double,
     meanLatencyMs: Double,
@@ -417,7 +434,8 @@ public struct EpisodeRecord: Sendable, Equatable {
     meanReward: Double,
     update: MAPPOUpdateStats,
     weightPickups: Int,
-    failures: FailureShares
+    failures: FailureShares,
+    rollouts: Int = 1
   ) {
     self.episode = episode
     self.throughput = throughput
@@ -432,6 +450,40 @@ public struct EpisodeRecord: Sendable, Equatable {
     self.update = update
     self.weightPickups = weightPickups
     self.failures = failures
+    self.rollouts = rollouts
+  }
+
+  /// The record of an episode acted out in the rollouts whose end-of-episode metrics are
+  /// `rollouts` (one or more runs of its arrival sequence): each measured quantity is the mean
+  /// of its per-rollout values; the other fields are as given.
+  public init(
+    episode: Int, rollouts: [EdgeCloudMetrics], wallSeconds: Double, meanReward: Double,
+    update: MAPPOUpdateStats, weightPickups: Int
+  ) {
+    precondition(!rollouts.isEmpty, "an episode has at least one rollout")
+    func mean<T>(_ values: [T], _ value: (T) -> Double) -> Double {
+      values.reduce(0) { $0 + value($1) } / Double(values.count)
+    }
+    let parts = rollouts.map(LatencyParts.init)
+    let failures = rollouts.map(FailureShares.init)
+    self.init(
+      episode: episode, throughput: mean(rollouts) { $0.throughput }, wallSeconds: wallSeconds,
+      arrived: mean(rollouts) { Double($0.arrived) },
+      decisions: mean(rollouts) { Double($0.decisions) },
+      crossClusterShare: mean(rollouts) {
+        Double($0.dispatchedCrossCluster) / Double(max($0.decisions, 1))
+      },
+      cloudShare: mean(rollouts) { Double($0.dispatchedCloud) / Double(max($0.decisions, 1)) },
+      meanLatencyMs: mean(rollouts) { $0.meanLatencyMs.total },
+      latencyParts: LatencyParts(
+        decisionMs: mean(parts) { $0.decisionMs },
+        transmissionMs: mean(parts) { $0.transmissionMs },
+        queueingMs: mean(parts) { $0.queueingMs }, executionMs: mean(parts) { $0.executionMs }),
+      meanReward: meanReward, update: update, weightPickups: weightPickups,
+      failures: FailureShares(
+        atEAP: mean(failures) { $0.atEAP }, inQueue: mean(failures) { $0.inQueue },
+        running: mean(failures) { $0.running }, unfinished: mean(failures) { $0.unfinished }),
+      rollouts: rollouts.count)
   }
 }
 
@@ -574,12 +626,12 @@ public enum DispatchTraining {
         config: config.gpo, simulator: sim, seed: episodeSeed(seed, phase: 8, episode: 0))
       : nil
 
-    /// One episode: act (picking up weights), hand the batch over, measure. With several
-    /// rollouts per episode, the throughput is their mean and the metrics are the first one's.
+    /// One episode: act (picking up weights), hand the batch over, measure: the metrics of
+    /// each rollout (one unless `rolloutsPerEpisode` > 1), the pickups, and the mean reward per
+    /// decision of the batch handed over (all the rollouts').
     func episode(
       slots: Int, loadFraction: Double, profile: LoadProfileKind, episodeSeed: UInt64
-    ) throws -> (metrics: EdgeCloudMetrics, throughput: Double, pickups: Int, meanReward: Double)
-    {
+    ) throws -> (rollouts: [EdgeCloudMetrics], pickups: Int, meanReward: Double) {
       // Every episode starts from the newest published actor (synchronous: the one trained
       // on the previous episode).
       if let latest = subscription?.poll() {
@@ -590,8 +642,7 @@ public enum DispatchTraining {
       let rollouts = config.rolloutsPerEpisode
       var batches: [MAPPOBatch] = []
       var keys: [[[RequestKey]]] = []
-      var first: EdgeCloudMetrics? = nil
-      var throughputSum = 0.0
+      var measured: [EdgeCloudMetrics] = []
       var pickups = 0
       for _ in 0..<rollouts {
         sim = try config.episodeSimulator(
@@ -612,8 +663,7 @@ public enum DispatchTraining {
         else { preconditionFailure("a training dispatcher records") }
         batches.append(batch)
         keys.append(dispatcher.takeRequestKeys())
-        if first == nil { first = sim.metrics }
-        throughputSum += sim.metrics.throughput
+        measured.append(sim.metrics)
       }
       var batch = batches[0]
       if rollouts > 1 {
@@ -623,7 +673,7 @@ public enum DispatchTraining {
       }
       let meanReward = Double(batch.meanReward)
       if batch.count > 0 { recycled = try learner.submit(batch) }
-      return (first!, throughputSum / Double(rollouts), pickups, meanReward)
+      return (measured, pickups, meanReward)
     }
 
     let curriculumStart = ContinuousClock.now
@@ -641,19 +691,12 @@ public enum DispatchTraining {
     var records: [EpisodeRecord] = []
     for index in 1...config.episodes {
       let start = ContinuousClock.now
-      let (m, throughput, pickups, meanReward) = try episode(
+      let (rollouts, pickups, meanReward) = try episode(
         slots: config.episodeSlots, loadFraction: 1, profile: config.profile,
         episodeSeed: episodeSeed(seed, phase: 2, episode: index))
-      let decisions = max(m.decisions, 1)
       let record = EpisodeRecord(
-        episode: index, throughput: throughput,
-        wallSeconds: (ContinuousClock.now - start).seconds, arrived: m.arrived,
-        decisions: m.decisions,
-        crossClusterShare: Double(m.dispatchedCrossCluster) / Double(decisions),
-        cloudShare: Double(m.dispatchedCloud) / Double(decisions),
-        meanLatencyMs: m.meanLatencyMs.total, latencyParts: LatencyParts(m),
-        meanReward: meanReward,
-        update: trainer.lastStats, weightPickups: pickups, failures: FailureShares(m))
+        episode: index, rollouts: rollouts, wallSeconds: (ContinuousClock.now - start).seconds,
+        meanReward: meanReward, update: trainer.lastStats, weightPickups: pickups)
       records.append(record)
       onEpisode(record)
     }

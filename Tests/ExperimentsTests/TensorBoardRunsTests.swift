@@ -66,8 +66,8 @@ import Testing
       parts
         == LatencyParts(decisionMs: 1.5, transmissionMs: 12, queueingMs: 30.25, executionMs: 200))
     let record = EpisodeRecord(
-      episode: 3, throughput: m.throughput, wallSeconds: 1, arrived: m.arrived,
-      decisions: m.decisions, crossClusterShare: 0, cloudShare: 0,
+      episode: 3, throughput: m.throughput, wallSeconds: 1, arrived: Double(m.arrived),
+      decisions: Double(m.decisions), crossClusterShare: 0, cloudShare: 0,
       meanLatencyMs: m.meanLatencyMs.total, latencyParts: parts, meanReward: 0,
       update: MAPPOUpdateStats(), weightPickups: 0, failures: FailureShares(m))
     let directory = try makeTemporaryDirectory()

@@ -65,12 +65,67 @@ private func key(_ arrivalMs: Double) -> RequestKey {
       series: .b2, seed: 1, config: training, trace: nil)
     #expect(result.episodes.count == 2)
     #expect(result.episodes.allSatisfy { $0.throughput >= 0 && $0.throughput <= 1 })
+    // Every column is a mean over the same three rollouts, so the record keeps the identities
+    // of one rollout: throughput and the failure shares add up to 1, the latency parts to the
+    // mean latency.
+    for e in result.episodes {
+      #expect(e.rollouts == 3)
+      let f = e.failures
+      #expect(abs(e.throughput + f.atEAP + f.inQueue + f.running + f.unfinished - 1) < 1e-9)
+      let parts = e.latencyParts.named.reduce(0) { $0 + $1.ms }
+      #expect(abs(parts - e.meanLatencyMs) < 1e-9 * max(1, e.meanLatencyMs))
+    }
     // Each update saw the three rollouts: about three times one rollout's decisions (the
     // rollouts share arrivals, not decisions: a request may expire before one of them decides).
     let decisions = result.episodes[1].decisions
     #expect(decisions > 0)
-    #expect(result.trainer.lastStats.samples > 2 * decisions)
+    #expect(Double(result.trainer.lastStats.samples) > 2 * decisions)
     training.rolloutsPerEpisode = 0
     #expect(throws: KMPSConfigError.self) { try training.validate() }
+  }
+
+  /// The record of three rollouts holds the mean over them of every measured quantity, not the
+  /// first rollout's value: throughput, counts, dispatch shares, latency and its parts, and
+  /// failure shares.
+  @Test func anEpisodesRecordAveragesEveryColumnOverItsRollouts() throws {
+    /// A rollout of 10 arrivals: `onTime` on time, the rest failed at the eAP; `decisions`
+    /// decisions, `cross` of them across clusters, one to the cloud; every on-time request
+    /// took `ms` ms, 1 of it deciding.
+    func rollout(onTime: Int, decisions: Int, cross: Int, ms: Double) -> EdgeCloudMetrics {
+      var m = EdgeCloudMetrics()
+      m.arrived = 10
+      m.completedOnTime = onTime
+      m.failedAtEAP = 10 - onTime
+      m.decisions = decisions
+      m.dispatchedCrossCluster = cross
+      m.dispatchedCloud = 1
+      m.decisionMsSum = Double(onTime)
+      m.executionMsSum = Double(onTime) * (ms - 1)
+      return m
+    }
+    let rollouts = [
+      rollout(onTime: 9, decisions: 10, cross: 5, ms: 10),
+      rollout(onTime: 6, decisions: 8, cross: 2, ms: 20),
+      rollout(onTime: 3, decisions: 6, cross: 0, ms: 60),
+    ]
+    let e = EpisodeRecord(
+      episode: 4, rollouts: rollouts, wallSeconds: 2, meanReward: 0.25,
+      update: MAPPOUpdateStats(), weightPickups: 1)
+    func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-12 }
+    #expect(e.episode == 4 && e.rollouts == 3 && e.wallSeconds == 2 && e.meanReward == 0.25)
+    #expect(close(e.throughput, (0.9 + 0.6 + 0.3) / 3))
+    #expect(close(e.arrived, 10) && close(e.decisions, 8))
+    #expect(close(e.crossClusterShare, (0.5 + 0.25 + 0) / 3))
+    #expect(close(e.cloudShare, (0.1 + 0.125 + 1.0 / 6) / 3))
+    #expect(close(e.meanLatencyMs, 30))
+    #expect(close(e.latencyParts.decisionMs, 1) && close(e.latencyParts.executionMs, 29))
+    #expect(close(e.failures.atEAP, (0.1 + 0.4 + 0.7) / 3))
+    #expect(close(e.throughput + e.failures.atEAP, 1))
+    // One rollout: the record is that rollout's.
+    let one = EpisodeRecord(
+      episode: 1, rollouts: [rollouts[1]], wallSeconds: 1, meanReward: 0,
+      update: MAPPOUpdateStats(), weightPickups: 0)
+    #expect(one.throughput == 0.6 && one.decisions == 8 && one.crossClusterShare == 0.25)
+    #expect(one.failures == FailureShares(rollouts[1]) && one.latencyParts.executionMs == 19)
   }
 }

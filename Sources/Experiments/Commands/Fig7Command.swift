@@ -547,7 +547,7 @@ enum Fig7Experiment {
   /// The data.csv extras of one episode.
   static func extras(_ e: EpisodeRecord) -> [String: Double] {
     var columns: [String: Double] = [
-      "arrived": Double(e.arrived), "decisions": Double(e.decisions),
+      "arrived": e.arrived, "decisions": e.decisions,
       "cross_cluster_share": e.crossClusterShare, "cloud_share": e.cloudShare,
       "mean_latency_ms": e.meanLatencyMs, "mean_reward": e.meanReward,
       "policy_loss": Double(e.update.policyLoss), "value_loss": Double(e.update.valueLoss),

@@ -85,14 +85,15 @@ extension SummaryWriter {
   func logDispatchEpisode(_ e: EpisodeRecord) {
     var values: [(String, Double)] = [
       ("charts/throughput", e.throughput),
-      ("charts/episodic_return", e.meanReward * Double(e.decisions)),
+      ("charts/episodic_return", e.meanReward * e.decisions),
       ("charts/mean_reward", e.meanReward),
       ("charts/cross_cluster_share", e.crossClusterShare),
       ("charts/cloud_share", e.cloudShare),
       ("charts/mean_latency_ms", e.meanLatencyMs),
-      ("charts/decisions", Double(e.decisions)),
-      ("charts/arrived", Double(e.arrived)),
-      ("charts/SPS", e.wallSeconds > 0 ? Double(e.decisions) / e.wallSeconds : 0),
+      ("charts/decisions", e.decisions),
+      ("charts/arrived", e.arrived),
+      // Every rollout's decisions were taken in the episode's wall time.
+      ("charts/SPS", e.wallSeconds > 0 ? e.decisions * Double(e.rollouts) / e.wallSeconds : 0),
       ("charts/episode_wall_seconds", e.wallSeconds),
       ("charts/weight_pickups", Double(e.weightPickups)),
     ]
