@@ -626,6 +626,53 @@ private func options(_ arguments: [String]) throws -> CommonOptions {
   #expect(heldOut(clearWin) == true)
 }
 
+/// fig7-eval's claim holds every saved KMPS policy to Greedy_Native by the same rule: a
+/// near-tie on the evaluation episodes fails, a clear win on every seed passes, a saved B2
+/// policy below Greedy_Native does not count, and without a KMPS policy there is no verdict.
+@Test func evaluationClaimNeedsEveryKMPSPolicyAheadOfGreedyNativeOnEverySeed() throws {
+  let config = Fig7Config.standard(quick: false)
+  let kmps = ["kmps-seed1", "kmps-seed2"]
+  let b2 = "b2-synchronous-seed1"
+  func evaluated(_ label: String, _ shape: DispatchSeries) -> Fig7Evaluation.Evaluated {
+    Fig7Evaluation.Evaluated(
+      label: label, shapeOf: shape.name, checkpoint: "/ckpt/\(label).safetensors",
+      orchestration: "hpa")
+  }
+  /// The claim when both KMPS policies are `offsets[i]` above Greedy_Native on seed i + 1.
+  func summary(_ offsets: [Double], policies: [Fig7Evaluation.Evaluated]) throws
+    -> FigureSummary
+  {
+    var table = ResultsTable()
+    for (i, offset) in offsets.enumerated() {
+      let seed = UInt64(i + 1)
+      for e in 1...4 {
+        let x = Double(e)
+        let y = 0.8 + 0.02 * sin(x * Double(seed))
+        table.append(series: Fig7Experiment.greedyNativeName, seed: seed, x: x, y: y)
+        table.append(series: HeuristicReference.queueAware.name, seed: seed, x: x, y: y + 0.1)
+        for label in kmps { table.append(series: label, seed: seed, x: x, y: y + offset) }
+        table.append(series: b2, seed: seed, x: x, y: y - 0.05)
+      }
+    }
+    return try Fig7Evaluation.summarize(
+      table: table, evaluated: policies, config: config, quick: false
+    ).summary
+  }
+  func claim(_ summary: FigureSummary) throws -> Claim {
+    #expect(summary.claims.count == 1)
+    return try #require(summary.claims.first { $0.text.contains("above Greedy_Native") })
+  }
+  let all = kmps.map { evaluated($0, .kmps) } + [evaluated(b2, .b2)]
+  #expect(try claim(summary([0.004, -0.002, 0.001], policies: all)).agrees == false)
+  let won = try summary([0.03, 0.02, 0.025], policies: all)
+  #expect(won.figure == "fig7-eval")
+  #expect(won.series["kmps-seed1"]?["network_shape_of"] == .string("KMPS"))
+  #expect(won.series["kmps-seed1"]?["finalValue"]?.doubleValue != nil)
+  #expect(try claim(won).agrees == true)
+  #expect(try claim(won).evidence.contains("kmps-seed2 on seed 3 +2.50"))
+  #expect(try claim(summary([0.03, 0.02, 0.025], policies: [evaluated(b2, .b2)])).agrees == nil)
+}
+
 /// Counts frame starts and orchestrates nothing.
 struct FrameCounter: OrchestrationPolicy {
   var frames = 0

@@ -256,3 +256,45 @@ private func handFinalValues(_ shards: [URL]) throws -> [String: Double] {
   let kmps = try #require(merged.series["KMPS"]?["finalValue"]?.doubleValue)
   #expect(merged.claims[0].evidence.contains("KMPS \(Format.fixed(100 * kmps, decimals: 1))%"))
 }
+
+/// fig7-eval (`fig7 --eval-only`) as two shards, merged: the claim is checked from the merged
+/// data.csv by the evaluation's own code, so it, the statistics (mean over the evaluation
+/// episodes) and what is said of each checkpoint equal the run in one process. The saved
+/// policy comes from a one-episode KMPS training run; evaluation acts with a per-seed seeded
+/// sampler, so the shards repeat the one-process numbers exactly.
+@Test func mergedFig7EvaluationChecksItsClaimLikeTheEvaluation() throws {
+  let root = try makeTemporaryDirectory()
+  let config = root.appendingPathComponent("tiny.json")
+  try """
+    {"upperBound": false, "evaluationEpisodes": 0,
+     "training": {"episodes": 1, "episodeSlots": 24, "loadRequestsPerSecond": 120,
+      "warmupPlacementSlots": 120, "curriculum": [],
+      "mappo": {"samplesPerEpoch": 128, "updateEpochs": 1}}}
+    """.write(to: config, atomically: true, encoding: .utf8)
+  let trained = root.appendingPathComponent("train")
+  _ = try Fig7Experiment.run(
+    options: try CommonOptions.parse([
+      "--quick", "--seeds", "1", "--out", trained.path, "--config", config.path,
+    ]),
+    seriesFilter: "KMPS", renderer: none, progressSink: { _ in })
+  let checkpoints = trained.appendingPathComponent("checkpoints").path
+  let (whole, merged, _) = try wholeAndMerged(root) { extra in
+    try Fig7Experiment.run(
+      options: try CommonOptions.parse(
+        [
+          "--seeds", "1,2", "--eval-only", "--episodes", "2", "--checkpoint", checkpoints,
+          "--config", config.path,
+        ] + extra),
+      renderer: none, progressSink: { _ in })
+  }
+  #expect(merged.figure == "fig7-eval")
+  expectRechecked(merged)
+  let claim = try #require(merged.claims.first)
+  #expect(claim.text.contains("KMPS policy stays above Greedy_Native"))
+  #expect(claim.agrees != nil)
+  #expect(claim.evidence.contains("kmps-seed1 on seed 1") && claim.evidence.contains("seed 2"))
+  #expect(merged.claims == whole.claims)
+  #expect(merged.series == whole.series)
+  #expect(merged.series["kmps-seed1"]?["finalWindow"] == .number(2))
+  #expect(Array(merged.notes.dropLast()) == whole.notes)
+}

@@ -13,6 +13,9 @@ enum Fig7Evaluation {
   /// same file name as its dispatcher.
   static let gpoFolder = "gpo"
 
+  /// Figure id of the evaluation's results folder.
+  static let figure = "fig7-eval"
+
   /// A checkpoint to evaluate and the series whose network shape it has.
   struct Target {
     var series: DispatchSeries
@@ -59,7 +62,7 @@ enum Fig7Evaluation {
     let known = [DispatchSeries.kmps, .b1, .b2, .b3] + config.series
     let targets = try targets(at: url, known: known)
     let episodes = options.episodeCount ?? (options.quick ? 2 : 10)
-    var run = try RunInfo.start(figure: "fig7-eval", options: options, config: config)
+    var run = try RunInfo.start(figure: figure, options: options, config: config)
     let progress = ProgressReporter(
       label: "fig7 eval", total: targets.count * options.seeds.count * episodes,
       unit: "episodes", sink: progressSink)
@@ -128,31 +131,113 @@ enum Fig7Evaluation {
         }
       }
     }
-    let stats = Aggregation.seriesStats(table, finalWindow: episodes)
-    var summary = FigureSummary(
-      figure: "fig7-eval",
-      title: "Evaluation of saved Fig. 7 dispatch policies (no training)",
-      paperClaim: "a trained KMPS policy stays above Greedy_Native on unseen episodes")
-    summary.notes.append(
-      "evaluated on the trace \((try? options.traceURL().path) ?? "-"), with the references "
-        + "(Greedy_Native, random, least-utilized and queue-aware dispatch) on the same episodes")
-    try summary.record(stats)
-    for target in targets {
-      summary.set("checkpoint", .string(target.url.path), series: target.label)
-      summary.set("network_shape_of", .string(target.series.name), series: target.label)
-      summary.set(
-        "orchestration", .string(orchestrationUsed[target.label] ?? "-"), series: target.label)
+    let evaluated = targets.map { target in
+      Evaluated(
+        label: target.label, shapeOf: target.series.name, checkpoint: target.url.path,
+        orchestration: orchestrationUsed[target.label] ?? "-")
     }
-    summary.notes.append(
-      "throughput is the mean over \(episodes) evaluation episodes per seed (sampled actions)")
+    let (stats, summary) = try summarize(
+      table: table, evaluated: evaluated, config: config, quick: options.quick)
     run.finish()
     print(TextTable.seriesSummary(stats, valueLabel: "mean", percent: true).render())
     let writer = ResultsWriter(
-      directory: options.outputDirectory(figure: "fig7-eval"), renderer: renderer)
+      directory: options.outputDirectory(figure: figure), renderer: renderer)
     return try writer.write(
       table: table, summary: summary, run: run,
       plot: PlotSpec(
         title: "Saved Fig. 7 policies on evaluation episodes (mean, min-max over seeds)",
         xLabel: "evaluation episode", yLabel: "throughput (on-time / arrived)"))
+  }
+
+  /// What the summary says of one evaluated checkpoint.
+  struct Evaluated {
+    /// Its series name in data.csv (the checkpoint's file name without extension).
+    var label: String
+    /// The name of the series whose network shape it has.
+    var shapeOf: String
+    /// The checkpoint's path.
+    var checkpoint: String
+    /// Who orchestrated its episodes (`hpa`, `gpo (<file>)`, …).
+    var orchestration: String
+  }
+
+  /// The statistics, notes and claim of an evaluation from its data (`table`: every evaluated
+  /// checkpoint and every reference, x = evaluation episode). The evaluation in one process
+  /// and `experiment merge` both call it.
+  ///
+  /// The claim holds each saved KMPS policy to Greedy_Native with the rule of fig7's other
+  /// "ahead" claims (`Fig7Claims.Lead`): on every seed, its mean over the evaluation episodes
+  /// minus Greedy_Native's on the same episodes is at least the margin.
+  static func summarize(
+    table: ResultsTable, evaluated: [Evaluated], config: Fig7Config, quick: Bool
+  ) throws -> (stats: [SeriesStats], summary: FigureSummary) {
+    let episodes = Int(table.rows.map(\.x).max() ?? 0)
+    let stats = Aggregation.seriesStats(table, finalWindow: episodes)
+    var summary = FigureSummary(
+      figure: figure,
+      title: "Evaluation of saved Fig. 7 dispatch policies (no training)",
+      paperClaim: "a trained KMPS policy stays above Greedy_Native on unseen episodes")
+    summary.notes.append(
+      "evaluated on the trace \(config.training.environment.workload.tracePath), with "
+        + "the references (Greedy_Native, random, least-utilized and queue-aware dispatch) on "
+        + "the same episodes")
+    try summary.record(stats)
+    for target in evaluated {
+      summary.set("checkpoint", .string(target.checkpoint), series: target.label)
+      summary.set("network_shape_of", .string(target.shapeOf), series: target.label)
+      summary.set("orchestration", .string(target.orchestration), series: target.label)
+    }
+    summary.notes.append(
+      "throughput is the mean over \(episodes) evaluation episodes per seed (sampled actions)")
+
+    let greedy = Fig7Claims.finalBySeed(
+      table, series: HeuristicReference.greedyNative.name, finalWindow: episodes)
+    let kmps = evaluated.filter { $0.shapeOf == DispatchSeries.kmps.name }.map(\.label).sorted()
+    var differences: [(label: String, difference: Double)] = []
+    for label in kmps {
+      let own = Fig7Claims.finalBySeed(table, series: label, finalWindow: episodes)
+      differences += Fig7Claims.Lead(own, over: greedy).differences.map {
+        ("\(label) on \($0.label)", $0.difference)
+      }
+    }
+    let lead = Fig7Claims.Lead(differences: differences)
+    summary.check(
+      "every saved KMPS policy stays above Greedy_Native on unseen episodes, "
+        + Fig7Claims.Lead.rule,
+      agrees: quick || kmps.isEmpty ? nil : lead.agrees,
+      evidence: kmps.isEmpty
+        ? "no KMPS checkpoint among the evaluated ones"
+        : "mean over the \(episodes) evaluation episodes of a seed minus Greedy_Native's: "
+          + lead.evidence)
+    return (stats, summary)
+  }
+
+  /// The summary of an evaluation's shards put together (`experiment merge`), by `summarize`
+  /// on the merged data.csv; what it says of each checkpoint (path, network shape,
+  /// orchestration) is read from the shards' summaries, which evaluated the same checkpoints.
+  @Sendable static func mergedSummary(_ input: MergedSummary.Input) throws -> FigureSummary {
+    let config = try input.config(Fig7Config.self)
+    let references = Set(HeuristicReference.allCases.map(\.name))
+    var labels: [String] = []
+    for row in input.table.rows where !references.contains(row.series) {
+      if !labels.contains(row.series) { labels.append(row.series) }
+    }
+    let evaluated = try labels.map { label in
+      func text(_ key: String) throws -> String {
+        for shard in input.shards {
+          if case .string(let value)? = shard.series[label]?[key] { return value }
+        }
+        throw ExperimentError.readFailed(
+          path: "summary.json", reason: "no shard says the \(key) of \(label)")
+      }
+      return Evaluated(
+        label: label, shapeOf: try text("network_shape_of"),
+        checkpoint: try text("checkpoint"), orchestration: try text("orchestration"))
+    }
+    var summary = try summarize(
+      table: input.table, evaluated: evaluated, config: config, quick: input.run.quick
+    ).summary
+    summary.notes = MergedSummary.commonNotes(input.shards) + summary.notes
+    return summary
   }
 }

@@ -84,6 +84,7 @@ enum MergedSummary {
   static let recomputers: [String: Recompute] = [
     "cartpole": CartPoleExperiment.mergedSummary,
     "fig7": Fig7Experiment.mergedSummary,
+    Fig7Evaluation.figure: Fig7Evaluation.mergedSummary,
     "fig8": Fig8Experiment.mergedSummary,
     "fig9": Fig9Experiment.mergedSummary,
     "fig10": Fig10Experiment.mergedSummary,
