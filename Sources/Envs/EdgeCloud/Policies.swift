@@ -1,3 +1,4 @@
+import Foundation
 import SeededRandom
 
 /// A dispatch policy for the fast API (`EdgeCloudSimulator.run`): called once per decision with
@@ -145,24 +146,63 @@ public struct RoundRobinPolicy: DispatchPolicy, Sendable {
 /// there, spread over its replicas + E_w) and picks the earliest, preferring targets that meet
 /// the deadline; uses cross-cluster targets whenever the mask allows. It shows the headroom a
 /// learned dispatcher can reach over Greedy_Native.
+///
+/// With a sampling temperature T it instead samples target a with probability ∝
+/// exp(−(score_a − score_min) / T) over the same scores (a deadline miss adds 10⁶ ms): the
+/// eAPs of a decision round decide on the same state, and deterministic argmin sends them all
+/// to the same target.
 public struct QueueAwarePolicy: DispatchPolicy, Sendable {
-  /// Creates the policy.
-  public init() {}
+  /// Sampling temperature, ms; nil = always the best score.
+  public var samplingTemperatureMs: Double?
+  var rng: Xoshiro256
+  var scores: [Double] = []
 
-  /// The target with the earliest estimated finish, deadline-feasible ones first.
+  /// The deterministic heuristic.
+  public init() {
+    samplingTemperatureMs = nil
+    rng = Xoshiro256(seed: 0)
+  }
+
+  /// The sampled heuristic at temperature `samplingTemperatureMs` (> 0), seeded.
+  public init(samplingTemperatureMs: Double, seed: UInt64) {
+    precondition(samplingTemperatureMs > 0, "samplingTemperatureMs must be > 0")
+    self.samplingTemperatureMs = samplingTemperatureMs
+    rng = Xoshiro256(seed: seed)
+  }
+
+  /// The target with the earliest estimated finish, deadline-feasible ones first (or one
+  /// sampled by those scores).
   public mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
     let d = view.decision
     var best = sim.topology.cloudTarget
     var bestT = Double.infinity
-    for a in 0..<sim.targetCount where view.mask[a] {
+    let sampled = samplingTemperatureMs != nil
+    if sampled { scores.removeAll(keepingCapacity: true) }
+    for a in 0..<sim.targetCount {
+      guard view.mask[a] else {
+        if sampled { scores.append(.infinity) }
+        continue
+      }
       let finish =
         d.nowMs + sim.estimatedCompletionMs(eap: d.eap, service: d.service, target: a)
       // Deadline-feasible targets first, then the earliest finish.
       let score = finish <= d.deadlineMs ? finish : finish + 1e6
+      if sampled { scores.append(score) }
       if score < bestT {
         bestT = score
         best = a
       }
+    }
+    guard let temperature = samplingTemperatureMs else { return best }
+    var total = 0.0
+    for a in scores.indices {
+      scores[a] = scores[a].isFinite ? exp(-(scores[a] - bestT) / temperature) : 0
+      total += scores[a]
+    }
+    var u = rng.nextDouble() * total
+    for a in scores.indices where scores[a] > 0 {
+      u -= scores[a]
+      if u <= 0 { return a }
     }
     return best
   }

@@ -19,6 +19,7 @@ struct ExperimentCommand: ParsableCommand {
   /// Utility subcommands, always present.
   static let utilityCommands: [any ParsableCommand.Type] = [
     AllCommand.self, ListCommand.self, DemoCommand.self, MergeCommand.self, ScaleCommand.self,
+    HeadroomCommand.self,
   ]
 
   static let configuration = CommandConfiguration(

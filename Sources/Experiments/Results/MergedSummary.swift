@@ -96,6 +96,7 @@ enum MergedSummary {
     "fig16": Fig16Experiment.mergedSummary,
     "fig17": Fig17Experiment.mergedSummary,
     "fig18": Fig18Experiment.mergedSummary,
+    "headroom": HeadroomExperiment.mergedSummary,
   ]
 
   /// The merged summary of `input.run.figure`.

@@ -30,3 +30,20 @@ extension EdgeCloudSimulator {
     run(dispatch: &policy, orchestration: &none)
   }
 }
+
+// MARK: - Forks (lookahead)
+
+extension EdgeCloudSimulator {
+  /// An independent copy of the simulator that can run on its own, for lookahead planners and
+  /// counterfactual rollouts: the same requests, queues, replicas, event queue and workload
+  /// generator (so the same future arrivals). Safe to call from inside a decision round (a
+  /// policy's `choose`): the copy gets its own decision buffers, and the requests the round's
+  /// other eAPs have already dequeued but not yet dispatched are missing from it (they are
+  /// neither queued nor counted in the copy).
+  public func forked() -> EdgeCloudSimulator {
+    var copy = self
+    copy.decisionScratch = DecisionScratch(
+      eapCount: eapCount, observationSize: observationSize, globalStateSize: globalStateSize)
+    return copy
+  }
+}
