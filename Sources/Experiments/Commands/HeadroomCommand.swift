@@ -8,18 +8,21 @@ import KMPS
 struct HeadroomCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "headroom",
-    abstract: "Headroom over queue-aware dispatch on fig7's episodes: a sampled queue-aware "
-      + "and a clairvoyant simulation lookahead; writes results/headroom/.",
+    abstract: "Headroom over queue-aware dispatch on fig7's episodes: sampled queue-aware, a "
+      + "clairvoyant simulation lookahead and an admission oracle; writes results/headroom/.",
     discussion: """
       Runs, on exactly fig7's recorded episodes firstEpisode… (the same episode seeds, \
       environment, HPA placement and orchestration as fig7's queue-aware reference): \
-      queue-aware, queue-aware sampled at a temperature, and LookaheadPolicy, which forks the \
+      queue-aware; queue-aware sampled at a temperature; LookaheadPolicy, which forks the \
       simulator at every decision, tries the best few targets and keeps the one whose fork \
-      (replaying the episode's real future) ends with the most on-time completions. The \
-      lookahead is clairvoyant, so its gain over queue-aware is a generous estimate of what \
-      any dispatcher choosing one target per request could add. --episodes sets how many \
-      episodes from firstEpisode (default 2); --config overrides HeadroomConfig. The \
-      lookahead costs about 100 s of CPU per default episode; seeds run in parallel.
+      (replaying the episode's real future) ends with the most on-time completions; and \
+      queue-aware that leaves requests which cannot finish anywhere (by their actual \
+      execution time) in the eAP queue. The last two are clairvoyant, so their gains over \
+      queue-aware are generous estimates of what a dispatcher could add. changed_share in \
+      data.csv: the share of decisions where the lookahead overruled queue-aware, or that \
+      were deferred as hopeless. --episodes sets how many episodes from firstEpisode \
+      (default 2); --config overrides HeadroomConfig. The lookahead costs about 100 s of CPU \
+      per default episode; seeds run in parallel.
       """)
 
   @OptionGroup var common: CommonOptions
@@ -86,7 +89,7 @@ struct HeadroomConfig: Codable, Sendable, Equatable {
 
 /// The dispatchers of the headroom study.
 enum HeadroomSeries: CaseIterable {
-  case queueAware, sampled, lookahead
+  case queueAware, sampled, lookahead, defersHopeless
 
   /// Legend name (a series of data.csv).
   func name(_ config: HeadroomConfig) -> String {
@@ -97,6 +100,7 @@ enum HeadroomSeries: CaseIterable {
       "Lookahead, clairvoyant (\(config.lookaheadCandidates) targets, "
         + "\(config.lookaheadHorizonSlots)-slot forks"
         + (config.lookaheadEvery > 1 ? ", every \(config.lookaheadEvery)th decision)" : ")")
+    case .defersHopeless: "Queue-aware, defers hopeless requests (oracle)"
     }
   }
 }
@@ -108,7 +112,8 @@ enum HeadroomExperiment {
     var seed: UInt64
     var episode: Int
     var metrics: EdgeCloudMetrics
-    /// Lookahead only: share of decisions where it overruled queue-aware.
+    /// Share of decisions where the dispatcher overruled queue-aware (the lookahead: another
+    /// target; the hopeless-deferring one: deferred); nil for the others.
     var changedShare: Double?
   }
 
@@ -210,6 +215,32 @@ enum HeadroomExperiment {
     return summary
   }
 
+  /// Queue-aware, except that a request that cannot finish by its deadline even on an idle
+  /// replica at its nearest valid target (by its actual execution time, an oracle) stays in
+  /// the eAP queue, where it expires, instead of taking a replica until its deadline. The
+  /// action space of the paper's dispatcher has no such choice; this measures what serving
+  /// hopeless requests costs everyone else.
+  struct HopelessDeferringPolicy: DispatchPolicy {
+    var inner = QueueAwarePolicy()
+    /// Decisions, and those deferred as hopeless.
+    var decisions = 0
+    var deferred = 0
+
+    mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
+      let d = view.decision
+      decisions += 1
+      var nearestMs = Double.infinity
+      for a in 0..<sim.targetCount where view.mask[a] {
+        nearestMs = min(nearestMs, sim.topology.latencyMs(eap: d.eap, target: a))
+      }
+      if d.nowMs + nearestMs + sim.executionMs(request: d.requestID) > d.deadlineMs {
+        deferred += 1
+        return EdgeCloudSimulator.deferTarget
+      }
+      return inner.choose(view, sim)
+    }
+  }
+
   /// Runs dispatcher `kind` on fig7's episode `episode` of `seed`, in the environment of fig7's
   /// queue-aware reference.
   static func measure(
@@ -241,6 +272,12 @@ enum HeadroomExperiment {
       return Episode(
         seed: seed, episode: episode, metrics: sim.metrics,
         changedShare: Double(policy.changed) / Double(max(1, policy.decisions)))
+    case .defersHopeless:
+      var policy = HopelessDeferringPolicy()
+      sim.run(dispatch: &policy, orchestration: &orchestrator)
+      return Episode(
+        seed: seed, episode: episode, metrics: sim.metrics,
+        changedShare: Double(policy.deferred) / Double(max(1, policy.decisions)))
     }
   }
 

@@ -164,6 +164,11 @@ extension EdgeCloudSimulator {
   @inline(__always)
   public func queueLength(target a: Int) -> Int { groupQueues[a].count }
 
+  /// The actual execution time of request `id` (a `DispatchDecision.requestID`), ms. An oracle:
+  /// dispatchers see only their service's mean E_w. For clairvoyant references and
+  /// diagnostics (`experiment headroom`).
+  public func executionMs(request id: Int32) -> Double { requests[Int(id)].executionMs }
+
   /// Requests of `service` waiting in the queue of `target`.
   @inline(__always)
   public func queueLength(target a: Int, service w: Int) -> Int {
