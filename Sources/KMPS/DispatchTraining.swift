@@ -332,6 +332,16 @@ extension DispatchTrainingConfig {
 }
 
 extension DispatchTrainingConfig {
+  /// Sets `environment.services.placement` to `hpaWarmupPlacement(trace:)` unless a placement
+  /// is given or `warmupPlacementSlots` is 0 (what fig7 and every study of its episodes do
+  /// before their first episode); `trace` is read only when the placement is computed.
+  public mutating func applyWarmupPlacement(
+    trace: @autoclosure () throws -> AlibabaTrace?
+  ) throws {
+    guard environment.services.placement == nil, warmupPlacementSlots > 0 else { return }
+    environment.services.placement = try hpaWarmupPlacement(trace: trace())
+  }
+
   /// The replica placement `d[w][n]` Kubernetes' HPA reaches with Greedy_Native dispatch after
   /// `warmupPlacementSlots` slots at the target load (steady profile, seed 0), with replicas
   /// pending removal already gone: the initial placement of fig7's episodes.

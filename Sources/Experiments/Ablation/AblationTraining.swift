@@ -24,10 +24,7 @@ enum AblationTraining {
     training.environment.workload.tracePath = traceURL.path
     try training.validate()
     let trace = try AlibabaTrace.loadReporting(for: training.environment)
-    if training.environment.services.placement == nil, training.warmupPlacementSlots > 0 {
-      training.environment.services.placement = try HeuristicReference.hpaPlacement(
-        config: training, trace: trace)
-    }
+    try training.applyWarmupPlacement(trace: trace)
     return (training, trace)
   }
 

@@ -178,12 +178,7 @@ enum Fig18Experiment {
       trace = try AlibabaTrace.loadReporting(for: config.training.environment)
     }
     try config.validate()
-    if config.training.environment.services.placement == nil,
-      config.training.warmupPlacementSlots > 0
-    {
-      config.training.environment.services.placement = try config.training.hpaWarmupPlacement(
-        trace: trace)
-    }
+    try config.training.applyWarmupPlacement(trace: trace)
     var run = try RunInfo.start(figure: "fig18", options: options, config: config)
     let seeds = options.seeds
     let training = config.training

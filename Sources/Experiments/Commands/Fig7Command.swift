@@ -250,12 +250,7 @@ enum Fig7Experiment {
     config = config.withOrchestrationApplied
     let trace = try AlibabaTrace.loadReporting(
       for: config.training.environment, sink: progressSink)
-    if config.training.environment.services.placement == nil,
-      config.training.warmupPlacementSlots > 0
-    {
-      config.training.environment.services.placement = try HeuristicReference.hpaPlacement(
-        config: config.training, trace: trace)
-    }
+    try config.training.applyWarmupPlacement(trace: trace)
     if options.evalOnly {
       return try Fig7Evaluation.run(
         options: options, config: config, trace: trace, renderer: renderer,

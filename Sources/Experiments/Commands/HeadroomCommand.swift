@@ -121,11 +121,7 @@ enum HeadroomExperiment {
     options: CommonOptions, renderer: GnuplotRenderer = .detect(),
     progressSink: @escaping ProgressReporter.Sink = ProgressReporter.standardError
   ) throws -> WrittenResults {
-    if options.evalOnly || options.checkpointPath != nil {
-      throw ExperimentError.invalidValue(
-        field: options.evalOnly ? "--eval-only" : "--checkpoint",
-        reason: "the headroom study runs heuristics only")
-    }
+    try options.rejectCheckpoints(reason: "the headroom study runs heuristics only")
     var config = try options.config(defaults: HeadroomConfig.standard(quick: options.quick))
     if let episodes = options.episodeCount { config.episodes = episodes }
     config.training.loadRequestsPerSecond = options.loadRequestsPerSecond(
@@ -134,12 +130,7 @@ enum HeadroomExperiment {
     try config.validate()
     let trace = try AlibabaTrace.loadReporting(
       for: config.training.environment, sink: progressSink)
-    if config.training.environment.services.placement == nil,
-      config.training.warmupPlacementSlots > 0
-    {
-      config.training.environment.services.placement = try HeuristicReference.hpaPlacement(
-        config: config.training, trace: trace)
-    }
+    try config.training.applyWarmupPlacement(trace: trace)
     var run = try RunInfo.start(figure: "headroom", options: options, config: config)
     let seeds = options.seeds
     let series = HeadroomSeries.allCases
@@ -178,7 +169,7 @@ enum HeadroomExperiment {
         }
       }
     }
-    var summary = makeSummary(table: table, config: config, quick: options.quick)
+    let summary = makeSummary(table: table, config: config, quick: options.quick)
     run.finish()
     return try ResultsWriter(
       directory: options.outputDirectory(figure: "headroom"), renderer: renderer
@@ -247,13 +238,8 @@ enum HeadroomExperiment {
     _ kind: HeadroomSeries, seed: UInt64, episode: Int, config: HeadroomConfig,
     trace: AlibabaTrace
   ) throws -> Episode {
-    let training = config.training
-    let env = HeuristicReference.queueAware.environment(training.environment)
-    let episodeSeed = DispatchTraining.episodeSeed(seed, phase: 2, episode: episode)
-    var sim = try training.episodeSimulator(
-      env, slots: training.episodeSlots, loadFraction: 1, profile: training.profile,
-      seed: episodeSeed, trace: trace)
-    var orchestrator = env.orchestration.orchestrator.makeHeuristic(env)!
+    var (sim, orchestrator, episodeSeed) = try HeuristicReference.queueAware.episode(
+      seed: seed, index: episode, config: config.training, trace: trace)
     switch kind {
     case .queueAware:
       var policy = QueueAwarePolicy()

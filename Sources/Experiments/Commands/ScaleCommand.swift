@@ -37,11 +37,7 @@ enum ScaleExperiment {
     options: CommonOptions, renderer: GnuplotRenderer = .detect(),
     progressSink: @escaping ProgressReporter.Sink = ProgressReporter.standardError
   ) throws -> WrittenResults {
-    if options.evalOnly || options.checkpointPath != nil {
-      throw ExperimentError.invalidValue(
-        field: options.evalOnly ? "--eval-only" : "--checkpoint",
-        reason: "the scaling study trains nothing")
-    }
+    try options.rejectCheckpoints(reason: "the scaling study trains nothing")
     var config = try options.config(defaults: ScaleConfig.standard(quick: options.quick))
     if let load = options.loadRequestsPerSecondOverride {
       config.requestsPerSecondPerEdgeNode = load

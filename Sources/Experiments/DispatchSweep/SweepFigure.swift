@@ -54,12 +54,8 @@ enum SweepFigure {
     config.training.environment.workload.tracePath = try options.traceURL().path
     try config.validate()
     // Fig. 7's initial placement: where HPA gets under Greedy_Native at the training load.
-    if config.training.environment.services.placement == nil,
-      config.training.warmupPlacementSlots > 0
-    {
-      config.training.environment.services.placement =
-        try config.training.hpaWarmupPlacement(trace: DispatchSweep.loadTrace(config))
-    }
+    let validated = config
+    try config.training.applyWarmupPlacement(trace: DispatchSweep.loadTrace(validated))
     return config
   }
 

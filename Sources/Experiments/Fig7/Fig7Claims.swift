@@ -402,10 +402,17 @@ enum Fig7Claims {
       }
     }
     if let kmps, let b1 {
+      // The paper says "slightly below", so no margin; but a tie inside the seed spread must
+      // fail, so KMPS has to be ahead on every seed, not only in the mean.
+      let lead = Lead(
+        finalBySeed(table, series: kmps.series, finalWindow: finalWindow),
+        over: finalBySeed(table, series: b1.series, finalWindow: finalWindow))
       summary.check(
-        "B1 (no cross-cluster) ends below KMPS",
-        agrees: judge ? b1.finalValue < kmps.finalValue : nil,
-        evidence: "B1 \(pct(b1.finalValue)) vs KMPS \(pct(kmps.finalValue))")
+        "B1 (no cross-cluster) ends below KMPS, on every seed",
+        agrees: judge
+          ? !lead.differences.isEmpty && lead.differences.allSatisfy { $0.difference > 0 } : nil,
+        evidence: "B1 \(pct(b1.finalValue)) vs KMPS \(pct(kmps.finalValue)); KMPS's lead: "
+          + lead.evidence)
     }
     if let b3, learned.count > 1 {
       let lowest = learned.min { $0.finalValue < $1.finalValue }!

@@ -58,16 +58,12 @@ enum HeuristicReference: CaseIterable {
     seeds: [UInt64], config: DispatchTrainingConfig, trace: AlibabaTrace,
     phase: UInt64 = 2, episodes: Int? = nil
   ) throws -> [(seed: UInt64, metrics: [EdgeCloudMetrics])] {
-    let env = environment(config.environment)
     var out: [(UInt64, [EdgeCloudMetrics])] = []
     for seed in seeds {
       var curve: [EdgeCloudMetrics] = []
       for index in 1...(episodes ?? config.episodes) {
-        let episodeSeed = DispatchTraining.episodeSeed(seed, phase: phase, episode: index)
-        var sim = try config.episodeSimulator(
-          env, slots: config.episodeSlots, loadFraction: 1, profile: config.profile,
-          seed: episodeSeed, trace: trace)
-        var orchestrator = env.orchestration.orchestrator.makeHeuristic(env)!
+        var (sim, orchestrator, episodeSeed) = try episode(
+          seed: seed, index: index, config: config, trace: trace, phase: phase)
         switch self {
         case .greedyNative:
           var policy = LeastUtilizedPolicy(allowCrossCluster: false)
@@ -89,12 +85,18 @@ enum HeuristicReference: CaseIterable {
     return out
   }
 
-  /// The replica placement `d[w][n]` Kubernetes' HPA reaches with Greedy_Native dispatch after
-  /// `config.warmupPlacementSlots` slots at the target load (steady profile, a fixed seed), with
-  /// replicas pending removal already gone.
-  static func hpaPlacement(config: DispatchTrainingConfig, trace: AlibabaTrace) throws -> [[Int]]
-  {
-    try config.hpaWarmupPlacement(trace: trace)
+  /// Recorded episode `index` of `seed` (episode seeds of `phase`) in this reference's
+  /// environment: a fresh simulator, its heuristic orchestrator, and the episode's seed.
+  func episode(
+    seed: UInt64, index: Int, config: DispatchTrainingConfig, trace: AlibabaTrace,
+    phase: UInt64 = 2
+  ) throws -> (simulator: EdgeCloudSimulator, orchestrator: AnyOrchestrator, seed: UInt64) {
+    let env = environment(config.environment)
+    let episodeSeed = DispatchTraining.episodeSeed(seed, phase: phase, episode: index)
+    let simulator = try config.episodeSimulator(
+      env, slots: config.episodeSlots, loadFraction: 1, profile: config.profile,
+      seed: episodeSeed, trace: trace)
+    return (simulator, env.orchestration.orchestrator.makeHeuristic(env)!, episodeSeed)
   }
 }
 

@@ -200,6 +200,15 @@ public struct CommonOptions: ParsableArguments, Sendable {
 }
 
 extension CommonOptions {
+  /// Throws a named error when `--eval-only` or `--checkpoint` is given to a command that has
+  /// no policy to evaluate or resume (`reason`, e.g. "the scaling study trains nothing").
+  func rejectCheckpoints(reason: String) throws {
+    if evalOnly || checkpointPath != nil {
+      throw ExperimentError.invalidValue(
+        field: evalOnly ? "--eval-only" : "--checkpoint", reason: reason)
+    }
+  }
+
   /// Applies `--threads` to OpenBLAS; without it, pins OpenBLAS to 1 thread unless
   /// `OPENBLAS_NUM_THREADS` is set (experiments run parallel jobs of batch-1 networks, where
   /// more BLAS threads only add contention). Also keeps tensor buffers in the heap
