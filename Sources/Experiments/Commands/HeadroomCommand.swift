@@ -17,8 +17,8 @@ struct HeadroomCommand: ParsableCommand {
       simulator at every decision, tries the best few targets and keeps the one whose fork \
       (replaying the episode's real future) ends with the most on-time completions; and \
       queue-aware that leaves requests which cannot finish anywhere (by their actual \
-      execution time) in the eAP queue. The last two are clairvoyant, so their gains over \
-      queue-aware are generous estimates of what a dispatcher could add. changed_share in \
+      execution time) in the eAP queue. The last two are clairvoyant: they know more than \
+      any online dispatcher, though neither is an upper bound. changed_share in \
       data.csv: the share of decisions where the lookahead overruled queue-aware, or that \
       were deferred as hopeless. --episodes sets how many episodes from firstEpisode \
       (default 2); --config overrides HeadroomConfig. The lookahead costs about 100 s of CPU \
