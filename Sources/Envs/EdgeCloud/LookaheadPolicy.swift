@@ -23,7 +23,7 @@ public struct LookaheadPolicy: DispatchPolicy, Sendable {
   public private(set) var decisions = 0
   /// Decisions where the lookahead picked another target than queue-aware's first.
   public private(set) var changed = 0
-  var ranked: [(finishMs: Double, target: Int)] = []
+  var ranked: [(score: Double, target: Int)] = []
 
   /// Creates the policy.
   public init(candidates: Int = 3, horizonSlots: Int = 4, lookEvery: Int = 1) {
@@ -42,13 +42,11 @@ public struct LookaheadPolicy: DispatchPolicy, Sendable {
     let looks = decisions % lookEvery == 0
     ranked.removeAll(keepingCapacity: true)
     for a in 0..<sim.targetCount where view.mask[a] {
-      let finish = d.nowMs + sim.estimatedCompletionMs(eap: d.eap, service: d.service, target: a)
-      // Queue-aware's order: deadline-feasible targets first, then the earliest finish.
-      ranked.append((finish <= d.deadlineMs ? finish : finish + 1e6, a))
+      ranked.append((QueueAwarePolicy.score(d, target: a, sim), a))
     }
     guard !ranked.isEmpty else { return sim.topology.cloudTarget }
     ranked.sort {
-      $0.finishMs < $1.finishMs || ($0.finishMs == $1.finishMs && $0.target < $1.target)
+      $0.score < $1.score || ($0.score == $1.score && $0.target < $1.target)
     }
     let first = ranked[0].target
     guard looks, candidates > 1, ranked.count > 1 else { return first }

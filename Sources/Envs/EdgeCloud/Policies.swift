@@ -170,6 +170,17 @@ public struct QueueAwarePolicy: DispatchPolicy, Sendable {
     rng = Xoshiro256(seed: seed)
   }
 
+  /// Queue-aware's ranking of `target` for decision `d`, ms (lower is better): the estimated
+  /// finish (`estimatedCompletionMs` from now), plus 10⁶ when it misses the deadline, so that
+  /// deadline-feasible targets come first, then the earliest finish.
+  @inline(__always)
+  public static func score(
+    _ d: DispatchDecision, target a: Int, _ sim: borrowing EdgeCloudSimulator
+  ) -> Double {
+    let finish = d.nowMs + sim.estimatedCompletionMs(eap: d.eap, service: d.service, target: a)
+    return finish <= d.deadlineMs ? finish : finish + 1e6
+  }
+
   /// The target with the earliest estimated finish, deadline-feasible ones first (or one
   /// sampled by those scores).
   public mutating func choose(_ view: DecisionView, _ sim: borrowing EdgeCloudSimulator) -> Int {
@@ -183,10 +194,7 @@ public struct QueueAwarePolicy: DispatchPolicy, Sendable {
         if sampled { scores.append(.infinity) }
         continue
       }
-      let finish =
-        d.nowMs + sim.estimatedCompletionMs(eap: d.eap, service: d.service, target: a)
-      // Deadline-feasible targets first, then the earliest finish.
-      let score = finish <= d.deadlineMs ? finish : finish + 1e6
+      let score = Self.score(d, target: a, sim)
       if sampled { scores.append(score) }
       if score < bestT {
         bestT = score
