@@ -9,7 +9,8 @@
 /// that looks past the current request could gain over queue-aware, not a deployable policy.
 /// Forks run no orchestration. With `candidates == 1` it is `QueueAwarePolicy` (no fork is
 /// run). Cost: `candidates` forks of `horizonSlots + 1` slots per looked-ahead decision (about
-/// 70 s of CPU per 200-slot episode at 600 req/s with 3 candidates and 4 slots, release build);
+/// 40 s of CPU per 200-slot fig7 episode at 600 req/s with 5 candidates and 2 slots, release
+/// build, as `experiment headroom` measured it);
 /// `lookEvery = n` looks ahead at every n-th decision only and takes queue-aware's target at
 /// the others.
 public struct LookaheadPolicy: DispatchPolicy, Sendable {

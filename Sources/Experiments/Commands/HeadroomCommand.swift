@@ -21,8 +21,8 @@ struct HeadroomCommand: ParsableCommand {
       any online dispatcher, though neither is an upper bound. changed_share in \
       data.csv: the share of decisions where the lookahead overruled queue-aware, or that \
       were deferred as hopeless. --episodes sets how many episodes from firstEpisode \
-      (default 2); --config overrides HeadroomConfig. The lookahead costs about 100 s of CPU \
-      per default episode; seeds run in parallel.
+      (default 2); --config overrides HeadroomConfig. The lookahead costs about 40 s of CPU \
+      per episode (release build); seeds run in parallel.
       """)
 
   @OptionGroup var common: CommonOptions
