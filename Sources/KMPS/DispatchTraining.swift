@@ -146,6 +146,9 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
   /// rollouts train as one batch; the episode's record holds the means over them
   /// (`EpisodeRecord`); the actor is picked up once per episode, before its first rollout.
   public var rolloutsPerEpisode: Int = 1
+  /// Counterfactual rollout advantages for every n-th recorded decision (off by default;
+  /// `CounterfactualAdvantageConfig`).
+  public var counterfactualAdvantage = CounterfactualAdvantageConfig()
   /// The GPO orchestrator every learned series trains alongside its dispatcher when
   /// `environment.orchestration.orchestrator` is `agent` (`"gpo"`); unused otherwise.
   public var gpo: GPOOrchestrationConfig = .kmps(
@@ -178,6 +181,7 @@ public struct DispatchTrainingConfig: Codable, Sendable, Equatable {
     try positive(episodeSlots, "episodeSlots")
     try positive(weightSyncEverySlots, "weightSyncEverySlots")
     try positive(rolloutsPerEpisode, "rolloutsPerEpisode")
+    try counterfactualAdvantage.validate()
     guard warmupPlacementSlots >= 0 else {
       throw KMPSConfigError(field: "warmupPlacementSlots", reason: "must be ≥ 0")
     }
@@ -624,6 +628,7 @@ public enum DispatchTraining {
       streamPerEAP: series.agents == .multiAgent, acting: .sample, record: true,
       seed: episodeSeed(seed, phase: 7, episode: 0), rewardKind: config.reward)
     dispatcher.recordsRequestKeys = config.rolloutsPerEpisode > 1
+    dispatcher.counterfactual = config.counterfactualAdvantage
     var subscription: WeightSubscription<MAPPOPolicy>? =
       mode == .asynchronous ? WeightSubscription(store: learner.weights) : nil
     let coordinator = KMPSCoordinator(

@@ -104,6 +104,12 @@ public struct LearnedDispatcher: DispatchPolicy {
   public var recordsRequestKeys = false
   /// Per stream, the `RequestKey` of every recorded decision (when `recordsRequestKeys`).
   public private(set) var requestKeys: [[RequestKey]] = []
+  /// Counterfactual rollout advantages for a subset of the recorded decisions (off by
+  /// default; `CounterfactualAdvantageConfig`).
+  public var counterfactual = CounterfactualAdvantageConfig()
+  /// Recorded decisions so far, and how many got a counterfactual advantage.
+  public private(set) var recordedDecisions = 0
+  public private(set) var counterfactualDecisions = 0
 
   /// The dimensions of what this dispatcher records for `simulator`.
   public static func dimensions(for simulator: borrowing EdgeCloudSimulator, criticView: CriticView)
@@ -181,6 +187,20 @@ public struct LearnedDispatcher: DispatchPolicy {
     }
     if batch != nil {
       record(d, action: action, logProb: logProb, globalState: view.globalState, sim)
+      recordedDecisions += 1
+      if counterfactual.isOn && recordedDecisions % counterfactual.everyDecisions == 0 {
+        let p = policy.probabilities(
+          observation: observation, mask: mask, agent: d.eap, scratch: &scratch)
+        let advantage = counterfactual.advantage(
+          d, action: action, probabilities: p, mask: mask, weights: rewardWeights, sim)
+        let at = pending[pending.count - 1]
+        do {
+          try batch!.setAdvantage(advantage, stream: at.stream, index: at.index)
+        } catch {
+          preconditionFailure("LearnedDispatcher: counterfactual advantage: \(error)")
+        }
+        counterfactualDecisions += 1
+      }
     }
     return action
   }

@@ -114,6 +114,31 @@ private func trainInputDrivenBandit(
     #expect(throws: RLInputError.self) { try mappo.update(&stale) }
   }
 
+  /// Per-decision advantages win over GAE's and over a stream's `setAdvantages`; bad indices,
+  /// streams and values are named errors; `removeAll` forgets them.
+  @Test func mappoTrainsOnPerDecisionAdvantages() throws {
+    var mappo = try MAPPO(
+      config: MAPPOConfig(), numAgents: 1, observationDim: 1, stateDim: 1, actionCount: 2,
+      seed: 1)
+    var batch = try MAPPOBatch(numStreams: 1, observationDim: 1, stateDim: 1, actionCount: 2)
+    for i in 0..<4 {
+      try batch.append(
+        stream: 0, observation: [1], actionMask: [true, true], action: i % 2,
+        logProb: log(0.5), state: [1], reward: 100, terminated: i == 3, truncated: false)
+    }
+    #expect(throws: RLInputError.self) { try batch.setAdvantage(1, stream: 1, index: 0) }
+    #expect(throws: RLInputError.self) { try batch.setAdvantage(1, stream: 0, index: 4) }
+    #expect(throws: RLInputError.self) { try batch.setAdvantage(.infinity, stream: 0, index: 0) }
+    try batch.setAdvantages([1, 2, 3, 6], stream: 0)
+    try batch.setAdvantage(10, stream: 0, index: 0)
+    var emptied = batch
+    let stats = try mappo.update(&batch)
+    // (10 + 2 + 3 + 6) / 4: decision 0's own advantage replaced the stream's.
+    #expect(abs(stats.advantageMean - 5.25) < 1e-6)
+    emptied.removeAll()
+    #expect(emptied.streams[0].decisionAdvantages.isEmpty)
+  }
+
   /// The exogenous reward (σ 5) drowns arm 1's bonus (0.2) for a baseline that cannot see the
   /// input; two rollouts of the same inputs cancel it exactly. Flipping the advantages' sign
   /// must drive the policy the other way.

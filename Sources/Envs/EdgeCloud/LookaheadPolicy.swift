@@ -54,18 +54,9 @@ public struct LookaheadPolicy: DispatchPolicy, Sendable {
     var best = first
     var bestScore = Int.min
     for (_, a) in ranked.prefix(candidates) {
-      var fork = sim.forked()
-      fork.dispatch(d, to: a)
-      var continuation = QueueAwarePolicy()
-      fork.runDecisionRounds(policy: &continuation)
-      _ = fork.endSlot()
-      var slots = 0
-      while slots < horizonSlots, fork.beginSlot() {
-        fork.runDecisionRounds(policy: &continuation)
-        _ = fork.endSlot()
-        slots += 1
-      }
-      let score = fork.metrics.completedOnTime - fork.metrics.failed
+      let m = sim.forkedOutcome(
+        dispatching: d, to: a, horizonSlots: horizonSlots, continuation: QueueAwarePolicy())
+      let score = m.completedOnTime - m.failed
       if score > bestScore {
         bestScore = score
         best = a

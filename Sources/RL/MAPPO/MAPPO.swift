@@ -236,6 +236,14 @@ public struct MAPPO: LearningAgent, Sendable {
         }
         advantages = stream.advantageOverrides
       }
+      for (i, advantage) in stream.decisionAdvantages {
+        guard i < n else {
+          throw RLInputError(
+            component: component, field: "streams[\(agentIndex)].decisionAdvantages",
+            reason: "names decision \(i) of \(n)")
+        }
+        advantages[i] = advantage
+      }
       batch.streams[agentIndex].values = values
       samples.streamOf.append(
         contentsOf: repeatElement(Int32(samples.streams.count), count: n))

@@ -32,6 +32,10 @@ public struct MAPPOStream: Sendable {
   /// input-dependent baseline from several rollouts of one input sequence
   /// (`InputDependentBaseline`).
   public internal(set) var advantageOverrides: [Float] = []
+  /// Advantages supplied for single decisions, by decision index (`MAPPOBatch.setAdvantage`);
+  /// they win over GAE's and over `advantageOverrides`. For estimates that only some decisions
+  /// get, such as counterfactual rollouts of a sampled subset.
+  public internal(set) var decisionAdvantages: [Int: Float] = [:]
 
   /// Number of decisions.
   public var count: Int { actions.count }
@@ -253,6 +257,7 @@ public struct MAPPOBatch: Sendable {
       streams[i].bootstrapState = nil
       streams[i].values.removeAll(keepingCapacity: true)
       streams[i].advantageOverrides.removeAll(keepingCapacity: true)
+      streams[i].decisionAdvantages.removeAll()
     }
   }
 
@@ -277,6 +282,27 @@ public struct MAPPOBatch: Sendable {
         component: component, field: "advantages[\(i)]", reason: "is not finite")
     }
     streams[stream].advantageOverrides = advantages
+  }
+
+  /// Makes `advantage` the advantage of decision `index` of stream `stream`, in place of GAE's
+  /// (and of any `setAdvantages` of that stream); the stream's other decisions keep theirs.
+  ///
+  /// - Throws: `RLInputError` for a missing stream or decision, or a non-finite advantage.
+  public mutating func setAdvantage(_ advantage: Float, stream: Int, index: Int) throws {
+    let component = "MAPPOBatch.setAdvantage"
+    guard streams.indices.contains(stream) else {
+      throw RLInputError(
+        component: component, field: "stream", reason: "\(stream) not in 0..<\(streams.count)")
+    }
+    guard (0..<streams[stream].count).contains(index) else {
+      throw RLInputError(
+        component: component, field: "index",
+        reason: "\(index) not in 0..<\(streams[stream].count) (stream \(stream)'s decisions)")
+    }
+    guard advantage.isFinite else {
+      throw RLInputError(component: component, field: "advantage", reason: "is not finite")
+    }
+    streams[stream].decisionAdvantages[index] = advantage
   }
 
   /// Appends `other`'s streams after this batch's (several rollouts trained as one batch; every

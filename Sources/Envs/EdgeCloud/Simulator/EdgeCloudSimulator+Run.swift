@@ -46,4 +46,27 @@ extension EdgeCloudSimulator {
       eapCount: eapCount, observationSize: observationSize, globalStateSize: globalStateSize)
     return copy
   }
+
+  /// What follows if decision `d` goes to `target`: a fork (`forked()`) dispatches it there,
+  /// runs the rest of the current slot and up to `horizonSlots` more with `continuation`
+  /// deciding every other request, and returns the fork's metrics at its end (cumulative since
+  /// the episode began, like `metrics`). Forks run no orchestration. Clairvoyant: the fork
+  /// replays the episode's own future arrivals and execution times. For lookahead planners
+  /// (`LookaheadPolicy`) and counterfactual advantages in training.
+  public func forkedOutcome<P: DispatchPolicy>(
+    dispatching d: DispatchDecision, to target: Int, horizonSlots: Int, continuation: P
+  ) -> EdgeCloudMetrics {
+    var fork = forked()
+    fork.dispatch(d, to: target)
+    var policy = continuation
+    fork.runDecisionRounds(policy: &policy)
+    _ = fork.endSlot()
+    var slots = 0
+    while slots < horizonSlots, fork.beginSlot() {
+      fork.runDecisionRounds(policy: &policy)
+      _ = fork.endSlot()
+      slots += 1
+    }
+    return fork.metrics
+  }
 }
