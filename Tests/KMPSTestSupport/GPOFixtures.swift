@@ -43,3 +43,19 @@ public func gpoTinyAgents(
   o.maskInfeasibleActions = masked
   return o
 }
+
+/// fig7's quick training config shrunk to a smoke test on `gpoTinySystem` (20 req/s, HPA):
+/// no curriculum, 2 episodes of 40 slots, no warm-up placement, 16-unit networks.
+public func tinyDispatchTraining() -> DispatchTrainingConfig {
+  var training = DispatchTrainingConfig.kmps(quick: true)
+  training.environment = gpoTinySystem(rate: 20, slots: 40, frame: 8)
+  training.environment.orchestration.orchestrator = .hpa
+  training.curriculum = []
+  training.episodes = 2
+  training.episodeSlots = 40
+  training.loadRequestsPerSecond = 20
+  training.warmupPlacementSlots = 0
+  training.mappo.actorHiddenSizes = [16]
+  training.mappo.criticHiddenSizes = [16]
+  return training
+}

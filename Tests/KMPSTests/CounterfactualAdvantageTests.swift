@@ -86,16 +86,7 @@ private struct ProbingPolicy: DispatchPolicy {
   /// A tiny training run with the estimator on: it sets the advantage of every 5th recorded
   /// decision, and the update trains on them.
   @Test func trainingWithCounterfactualAdvantages() throws {
-    var training = DispatchTrainingConfig.kmps(quick: true)
-    training.environment = gpoTinySystem(rate: 20, slots: 40, frame: 8)
-    training.environment.orchestration.orchestrator = .hpa
-    training.curriculum = []
-    training.episodes = 2
-    training.episodeSlots = 40
-    training.loadRequestsPerSecond = 20
-    training.warmupPlacementSlots = 0
-    training.mappo.actorHiddenSizes = [16]
-    training.mappo.criticHiddenSizes = [16]
+    var training = tinyDispatchTraining()
     training.counterfactualAdvantage = CounterfactualAdvantageConfig(
       everyDecisions: 5, candidates: 2, horizonSlots: 1)
     let result = try DispatchTraining.run(series: .b2, seed: 1, config: training, trace: nil)

@@ -50,16 +50,7 @@ private func key(_ arrivalMs: Double) -> RequestKey {
   /// A tiny training run with three rollouts per episode: every episode trains on all of them
   /// (three times the decisions of one rollout), and the config rejects 0 rollouts.
   @Test func trainingWithSeveralRolloutsPerEpisode() throws {
-    var training = DispatchTrainingConfig.kmps(quick: true)
-    training.environment = gpoTinySystem(rate: 20, slots: 40, frame: 8)
-    training.environment.orchestration.orchestrator = .hpa
-    training.curriculum = []
-    training.episodes = 2
-    training.episodeSlots = 40
-    training.loadRequestsPerSecond = 20
-    training.warmupPlacementSlots = 0
-    training.mappo.actorHiddenSizes = [16]
-    training.mappo.criticHiddenSizes = [16]
+    var training = tinyDispatchTraining()
     training.rolloutsPerEpisode = 3
     let result = try DispatchTraining.run(
       series: .b2, seed: 1, config: training, trace: nil)

@@ -60,6 +60,20 @@ private func trainInputDrivenBandit(
   return mappo.policy.probabilities(observation: observation, mask: mask, agent: 0)[1]
 }
 
+/// A fresh one-agent MAPPO and a batch of four decisions of reward 100 (the last terminal).
+private func fourDecisionsOfReward100() throws -> (MAPPO, MAPPOBatch) {
+  let mappo = try MAPPO(
+    config: MAPPOConfig(), numAgents: 1, observationDim: 1, stateDim: 1, actionCount: 2,
+    seed: 1)
+  var batch = try MAPPOBatch(numStreams: 1, observationDim: 1, stateDim: 1, actionCount: 2)
+  for i in 0..<4 {
+    try batch.append(
+      stream: 0, observation: [1], actionMask: [true, true], action: i % 2,
+      logProb: log(0.5), state: [1], reward: 100, terminated: i == 3, truncated: false)
+  }
+  return (mappo, batch)
+}
+
 @Suite struct InputDependentBaselineTests {
   @Test func discountedReturnsByHand() {
     // G2 = 2, G1 = 0 + 0.5·2 = 1, G0 = 1 + 0.5·1 = 1.5.
@@ -90,15 +104,7 @@ private func trainInputDrivenBandit(
   }
 
   @Test func mappoTrainsOnSuppliedAdvantages() throws {
-    var mappo = try MAPPO(
-      config: MAPPOConfig(), numAgents: 1, observationDim: 1, stateDim: 1, actionCount: 2,
-      seed: 1)
-    var batch = try MAPPOBatch(numStreams: 1, observationDim: 1, stateDim: 1, actionCount: 2)
-    for i in 0..<4 {
-      try batch.append(
-        stream: 0, observation: [1], actionMask: [true, true], action: i % 2,
-        logProb: log(0.5), state: [1], reward: 100, terminated: i == 3, truncated: false)
-    }
+    var (mappo, batch) = try fourDecisionsOfReward100()
     #expect(throws: RLInputError.self) { try batch.setAdvantages([1, 2, 3], stream: 0) }
     #expect(throws: RLInputError.self) { try batch.setAdvantages([1, 2, .nan, 3], stream: 0) }
     #expect(throws: RLInputError.self) { try batch.setAdvantages([1, 2, 3, 6], stream: 1) }
@@ -117,15 +123,7 @@ private func trainInputDrivenBandit(
   /// Per-decision advantages win over GAE's and over a stream's `setAdvantages`; bad indices,
   /// streams and values are named errors; `removeAll` forgets them.
   @Test func mappoTrainsOnPerDecisionAdvantages() throws {
-    var mappo = try MAPPO(
-      config: MAPPOConfig(), numAgents: 1, observationDim: 1, stateDim: 1, actionCount: 2,
-      seed: 1)
-    var batch = try MAPPOBatch(numStreams: 1, observationDim: 1, stateDim: 1, actionCount: 2)
-    for i in 0..<4 {
-      try batch.append(
-        stream: 0, observation: [1], actionMask: [true, true], action: i % 2,
-        logProb: log(0.5), state: [1], reward: 100, terminated: i == 3, truncated: false)
-    }
+    var (mappo, batch) = try fourDecisionsOfReward100()
     #expect(throws: RLInputError.self) { try batch.setAdvantage(1, stream: 1, index: 0) }
     #expect(throws: RLInputError.self) { try batch.setAdvantage(1, stream: 0, index: 4) }
     #expect(throws: RLInputError.self) { try batch.setAdvantage(.infinity, stream: 0, index: 0) }
