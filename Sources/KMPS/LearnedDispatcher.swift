@@ -107,9 +107,9 @@ public struct LearnedDispatcher: DispatchPolicy {
   /// Counterfactual rollout advantages for a subset of the recorded decisions (off by
   /// default; `CounterfactualAdvantageConfig`).
   public var counterfactual = CounterfactualAdvantageConfig()
-  /// Recorded decisions so far, and how many got a counterfactual advantage.
+  /// Recorded decisions so far (every `counterfactual.everyDecisions`-th gets a counterfactual
+  /// advantage).
   public private(set) var recordedDecisions = 0
-  public private(set) var counterfactualDecisions = 0
 
   /// The dimensions of what this dispatcher records for `simulator`.
   public static func dimensions(for simulator: borrowing EdgeCloudSimulator, criticView: CriticView)
@@ -199,7 +199,6 @@ public struct LearnedDispatcher: DispatchPolicy {
         } catch {
           preconditionFailure("LearnedDispatcher: counterfactual advantage: \(error)")
         }
-        counterfactualDecisions += 1
       }
     }
     return action
